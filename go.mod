@@ -1,0 +1,3 @@
+module github.com/datafn/datafn-go
+
+go 1.26.8
