@@ -310,4 +310,3 @@ func testInjectedFailure(t *testing.T, s engine.Storage) {
 		return err
 	})
 }
-
