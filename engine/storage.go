@@ -148,29 +148,9 @@ type RestoreKey struct {
 	ID       string `json:"id"`
 }
 
-// ChangelogEntry is one pending local mutation (§11.5). Mutation is the
+// ChangelogEntry is one pending local mutation (§11.5); Mutation is the
 // completed mutation as a JSON object.
-type ChangelogEntry struct {
-	Seq         int64
-	ClientID    string
-	MutationID  string
-	Mutation    value.Value
-	TimestampMs int64
-	// Timestamp is TimestampMs in ISO-8601 UTC with milliseconds.
-	Timestamp string
-}
-
-// Value returns the entry in its wire form {seq, clientId, mutationId,
-// mutation, timestampMs, timestamp}.
-func (e ChangelogEntry) Value() value.Value {
-	return value.Obj(
-		[]string{"seq", "clientId", "mutationId", "mutation", "timestampMs", "timestamp"},
-		[]value.Value{value.Num(float64(e.Seq)), value.Str(e.ClientID), value.Str(e.MutationID),
-			e.Mutation, value.Num(float64(e.TimestampMs)), value.Str(e.Timestamp)})
-}
-
-// MarshalJSON encodes the wire form.
-func (e ChangelogEntry) MarshalJSON() ([]byte, error) { return e.Value().MarshalJSON() }
+type ChangelogEntry = protocol.ChangelogEntry
 
 // StorageError is the INTERNAL error "Storage error: <msg>" at path, wrapping
 // a cause (§11).
