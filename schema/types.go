@@ -72,6 +72,9 @@ type Resource struct {
 	Indices Indices
 
 	byName map[string]int
+	// explicitPrefix records that Prefix came from idPrefix, for the path
+	// of a duplicate-prefix error (§2.2).
+	explicitPrefix bool
 }
 
 // FieldIndex returns the position of a field in Fields, or -1. "id" is never
@@ -100,7 +103,8 @@ type Schema struct {
 	// Hash is "sha256:" + hex of the canonical normalised schema (§2.8).
 	Hash string
 
-	byName map[string]*Resource
+	byName   map[string]*Resource
+	normJSON []byte // canonical normalised schema
 }
 
 // Resource returns the resource with this name, or nil.
