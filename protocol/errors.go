@@ -155,7 +155,12 @@ func (e *Error) Body() ErrorBody {
 	for k, v := range e.Extra {
 		d[k] = v
 	}
+	// details.path is never empty on the wire (§6.2), even for an Error
+	// built by hand without a path.
 	d["path"] = e.Path
+	if e.Path == "" {
+		d["path"] = "$"
+	}
 	return ErrorBody{Code: e.Code, Message: e.Message, Details: d}
 }
 
