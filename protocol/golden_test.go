@@ -12,7 +12,7 @@ import (
 
 // The files under testdata/ are the JSON examples of protocol.md, copied
 // verbatim (§4.2, §5.7, §6.2, §7.1–§7.9, §11.5 and the Appendix A items named
-// in the file names). Three are assembled from the pieces an item states
+// in the file names). Four are assembled from the pieces an item states
 // because the spec elides parts: clone_response_cl1 (CL-1 writes the rows as
 // "…"), pull_response_pl1_delete (the second half of PL-1), transact_result_t2
 // (T-2) and transact_request_t1 (T-1 names the steps in prose).
