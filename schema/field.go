@@ -49,8 +49,10 @@ func parseFields(fields value.Value, p string, r *Resource) *protocol.Error {
 		}
 	}
 	r.byName = make(map[string]int, len(r.Fields))
+	r.keyJSON = make([][]byte, len(r.Fields))
 	for i := range r.Fields {
 		r.byName[r.Fields[i].Name] = i
+		r.keyJSON[i] = append(value.AppendString(nil, r.Fields[i].Name), ':')
 	}
 	return nil
 }

@@ -75,6 +75,8 @@ type Resource struct {
 	// explicitPrefix records that Prefix came from idPrefix, for the path
 	// of a duplicate-prefix error (§2.2).
 	explicitPrefix bool
+	// keyJSON[i] is `"<name>":` of Fields[i], for AppendRowJSON.
+	keyJSON [][]byte
 }
 
 // FieldIndex returns the position of a field in Fields, or -1. "id" is never

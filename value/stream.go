@@ -18,7 +18,9 @@ type Decoder struct {
 	keys []string
 	vals []Value
 
+	keyBuf    []byte // ReadObjectKeyBytes's copy of an escaped key
 	strs      map[string]string
+	shared    map[string]Value // small arrays and objects by their raw text
 	internMax int
 }
 
@@ -37,12 +39,15 @@ func NewDecoder(data []byte) *Decoder {
 }
 
 // InternStrings makes the decoder share one copy of each distinct string
-// value of at most maxLen bytes (for the first few thousand distinct ones).
-// Object keys are always shared.
+// value of at most maxLen bytes, and of each array or object whose JSON
+// text is at most maxLen bytes (for the first few thousand distinct ones).
+// Values are immutable, so rows that repeat `"active"`, `[]` or
+// `{"color":"red"}` can hold the same one. Object keys are always shared.
 func (d *Decoder) InternStrings(maxLen int) {
 	d.internMax = maxLen
 	if d.strs == nil {
 		d.strs = make(map[string]string, 64)
+		d.shared = make(map[string]Value, 64)
 	}
 }
 
@@ -101,6 +106,48 @@ func (d *Decoder) ReadObjectKey() (key string, ok bool, err error) {
 		return "", false, err
 	}
 	return key, true, nil
+}
+
+// ReadObjectKeyBytes is ReadObjectKey returning the key's bytes without
+// making a string: a caller that only compares keys allocates nothing. The
+// bytes may alias the input and are valid until the next call.
+func (d *Decoder) ReadObjectKeyBytes() (key []byte, ok bool, err error) {
+	more, err := d.next('}', "expected comma or end of object")
+	if err != nil || !more {
+		return nil, false, err
+	}
+	p := &d.p
+	if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+		return nil, false, p.fail("expected object key")
+	}
+	if key, ok = plainString(p.data, p.pos+1); ok {
+		p.pos += len(key) + 2
+	} else {
+		s, err := p.str(true)
+		if err != nil {
+			return nil, false, err
+		}
+		key = append(d.keyBuf[:0], s...)
+		d.keyBuf = key
+	}
+	if err := d.expect(':', "expected colon"); err != nil {
+		return nil, false, err
+	}
+	return key, true, nil
+}
+
+// plainString returns the bytes of the string starting at start (after its
+// quote) when it is ASCII without escapes or control characters.
+func plainString(data []byte, start int) ([]byte, bool) {
+	for i := start; i < len(data); i++ {
+		switch c := data[i]; {
+		case c == '"':
+			return data[start:i], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // ReadArrayNext reports whether the innermost open array has another
@@ -167,10 +214,8 @@ func (d *Decoder) value(depth int) (Value, error) {
 		return Value{}, p.fail("unexpected end")
 	}
 	switch p.data[p.pos] {
-	case '{':
-		return d.object(depth + 1)
-	case '[':
-		return d.array(depth + 1)
+	case '{', '[':
+		return d.compound(depth + 1)
 	case '"':
 		s, err := d.str()
 		if err != nil {
@@ -179,6 +224,64 @@ func (d *Decoder) value(depth int) (Value, error) {
 		return Str(s), nil
 	}
 	return p.value(depth) // scalars
+}
+
+// compound reads an array or object, sharing small ones when interning.
+func (d *Decoder) compound(depth int) (Value, error) {
+	start := d.p.pos
+	if d.internMax > 0 {
+		// A text already seen was valid then: reuse its value without
+		// decoding (or allocating) again.
+		if end, ok := d.smallEnd(start); ok {
+			if x, ok := d.shared[string(d.p.data[start:end])]; ok {
+				d.p.pos = end
+				return x, nil
+			}
+		}
+	}
+	var v Value
+	var err error
+	if d.p.data[start] == '{' {
+		v, err = d.object(depth)
+	} else {
+		v, err = d.array(depth)
+	}
+	if err != nil || d.p.pos-start > d.internMax || len(d.shared) >= maxInterned {
+		return v, err
+	}
+	d.shared[string(d.p.data[start:d.p.pos])] = v
+	return v, nil
+}
+
+// smallEnd finds where the compound at start ends when that is within
+// internMax bytes, by counting brackets outside strings. It does not
+// validate: the result is only used to look up texts already decoded.
+func (d *Decoder) smallEnd(start int) (int, bool) {
+	data := d.p.data
+	limit := min(start+d.internMax, len(data))
+	depth, inStr := 0, false
+	for i := start; i < limit; i++ {
+		c := data[i]
+		if inStr {
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth == 0 {
+				return i + 1, true
+			}
+		}
+	}
+	return 0, false
 }
 
 func (d *Decoder) object(depth int) (Value, error) {

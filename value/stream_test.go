@@ -148,3 +148,51 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+func TestDecoderSharesSmallCompounds(t *testing.T) {
+	d := NewDecoder([]byte(`[["a"],["a"],{"k":"]"},{"k":"]"},["\"]"],["\"]"],["a" ],[["b"]],[["b"]]]`))
+	d.InternStrings(16)
+	v, err := d.ReadValue()
+	require.NoError(t, err)
+	require.NoError(t, d.ReadEnd())
+	require.Equal(t, `[["a"],["a"],{"k":"]"},{"k":"]"},["\"]"],["\"]"],["a"],[["b"]],[["b"]]]`, v.String())
+	same := func(i, j int) bool { return &v.Index(i).Elems()[0] == &v.Index(j).Elems()[0] }
+	require.True(t, same(0, 1))
+	require.True(t, same(2, 3))
+	require.True(t, same(4, 5))
+	require.False(t, same(0, 6), "different text, different value")
+	require.True(t, same(7, 8))
+}
+
+func TestDecoderKeyBytes(t *testing.T) {
+	d := NewDecoder([]byte(`{"plain":1,"\u0069d":2,"é":3}`))
+	require.NoError(t, d.ReadObjectStart())
+	var keys []string
+	for {
+		k, ok, err := d.ReadObjectKeyBytes()
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		keys = append(keys, string(k))
+		require.NoError(t, d.Skip())
+	}
+	require.NoError(t, d.ReadEnd())
+	require.Equal(t, []string{"plain", "id", "é"}, keys)
+
+	for _, doc := range []string{"{\"\xff\":1}", `{"a\x":1}`, `{"a":1,}`, `{"a"1}`} {
+		d := NewDecoder([]byte(doc))
+		require.NoError(t, d.ReadObjectStart())
+		var err error
+		for err == nil {
+			var ok bool
+			if _, ok, err = d.ReadObjectKeyBytes(); err == nil && ok {
+				err = d.Skip()
+			} else if err == nil {
+				err = d.ReadEnd()
+				require.Error(t, err, doc)
+			}
+		}
+		require.ErrorIs(t, err, ErrSyntax, doc)
+	}
+}
