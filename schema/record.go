@@ -164,3 +164,12 @@ func (r *Resource) Writable(name string) bool {
 	i := r.FieldIndex(name)
 	return i >= 0 && !r.Fields[i].ReadOnly
 }
+
+// Field returns the field with this name, or nil ("id" is not in Fields:
+// see IDField).
+func (r *Resource) Field(name string) *Field {
+	if i := r.FieldIndex(name); i >= 0 {
+		return &r.Fields[i]
+	}
+	return nil
+}

@@ -204,6 +204,8 @@ func TestWritable(t *testing.T) {
 	require.False(t, s.Resource("task").Writable("nope"))
 	require.True(t, s.Resource("note").Writable("body"))
 	require.False(t, s.Resource("note").Writable("createdAt"))
+	require.Equal(t, "prio", s.Resource("task").Field("prio").Name)
+	require.Nil(t, s.Resource("task").Field("id"))
 	readonly := mustSchema(t, fld(`{"name":"x","type":"string","readonly":true}`))
 	require.False(t, readonly.Resource("a").Writable("x"))
 }
