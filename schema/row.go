@@ -64,10 +64,10 @@ func (r *Resource) AppendRowJSON(dst []byte, row *Row) []byte {
 	return append(dst, '}')
 }
 
-// DecodeRow decodes one JSON record object straight into a Row.
+// DecodeRow decodes one JSON record object straight into a Row. Values are
+// not shared with other rows: one row repeats too little to pay for it.
 func (r *Resource) DecodeRow(data []byte) (Row, error) {
 	d := value.NewDecoder(data)
-	d.InternStrings(internMax)
 	row, err := r.decodeRow(d)
 	if err == nil {
 		err = d.ReadEnd()
@@ -78,7 +78,8 @@ func (r *Resource) DecodeRow(data []byte) (Row, error) {
 	return row, nil
 }
 
-// DecodeRows decodes a JSON array of record objects.
+// DecodeRows decodes a JSON array of record objects. Short strings and small
+// arrays and objects repeated across the rows are held once.
 func (r *Resource) DecodeRows(data []byte) ([]Row, error) {
 	d := value.NewDecoder(data)
 	d.InternStrings(internMax)
