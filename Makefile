@@ -4,8 +4,15 @@ GO ?= go
 export GOFLAGS := -buildvcs=false
 
 NATIVE_PKGS := ./...
+# Packages whose tests also run in headless Chromium under GOOS=js GOARCH=wasm
+# (pure Go ones, and jsbridge/, idb/, wasm/ which only build there). Leave out
+# tests that need files or a native server unless scripts/wasm-exec starts it.
+WASM_PKGS := ./value/ ./schema/ ./dfql/ ./jsbridge/
+WASM_TESTFLAGS ?= -count=1
+# The go test -exec runner, built natively from the pinned tools/ module.
+WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native build run bench clean
+.PHONY: all check test test-native test-wasm build run bench clean
 
 all: build
 
@@ -17,10 +24,22 @@ check:
 	GOOS=js GOARCH=wasm $(GO) vet ./...
 
 ## test: check, then every test
-test: check test-native
+test: check test-native test-wasm
 
 test-native:
 	$(GO) test -race -count=1 -timeout 10m $(NATIVE_PKGS)
+
+## test-wasm: the WASM_PKGS tests in headless Chromium (installs Chromium as root)
+test-wasm: $(WASMBROWSERTEST)
+	@scripts/ensure-chromium
+	GOOS=js GOARCH=wasm $(GO) test -exec=$(CURDIR)/scripts/wasm-exec -timeout 5m $(WASM_TESTFLAGS) $(WASM_PKGS)
+
+# Built for the host even when GOOS/GOARCH are set, and never with -trimpath:
+# the runner finds wasm_exec.js through the GOROOT recorded at build time.
+# Rebuilt when the pins or the Go toolchain change.
+$(WASMBROWSERTEST): tools/go.mod tools/go.sum $(wildcard $(shell $(GO) env GOROOT)/VERSION)
+	@mkdir -p $(@D)
+	cd tools && env -u GOOS -u GOARCH GOFLAGS=-buildvcs=false $(GO) build -o $(CURDIR)/$@ github.com/agnivade/wasmbrowsertest
 
 build:
 	@mkdir -p bin
@@ -34,4 +53,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(NATIVE_PKGS)
 
 clean:
-	rm -rf bin npm/dist
+	rm -rf bin npm/dist .bin
