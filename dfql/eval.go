@@ -57,10 +57,13 @@ func (q *Query) rowOrder() rowOrder {
 func (o rowOrder) cmp(a, b *schema.Row) int {
 	for _, k := range o {
 		var c int
-		if k.field == IDField {
+		switch f := k.field; {
+		case f == IDField:
 			c = strings.Compare(a.ID, b.ID)
-		} else {
-			c = value.Compare(a.Get(k.field), b.Get(k.field))
+		case f < len(a.Vals) && f < len(b.Vals):
+			c = cmpVals(&a.Vals[f], &b.Vals[f])
+		default:
+			c = value.Compare(a.Get(f), b.Get(f))
 		}
 		if c != 0 {
 			if k.desc {
@@ -101,8 +104,9 @@ func (q *Query) evalRows(rows []*schema.Row) *Result {
 		k = q.Offset + q.Limit + 1
 	}
 	sel := newSelector(ord, k)
+	m := compileFilter(q.Filter)
 	for _, r := range rows {
-		if !MatchRow(q.Filter, r) {
+		if !m.match(r) {
 			continue
 		}
 		res.Count++
