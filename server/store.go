@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 
+	"github.com/datafn/datafn-go/dfql"
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
 )
@@ -46,6 +47,10 @@ type ReadTx interface {
 	Changes(after map[string]int64, limit int) ([]Change, error)
 	// Idempotency returns the stored result JSON of (clientID, mutationID).
 	Idempotency(clientID, mutationID string) (result []byte, ok bool, err error)
+	// Query runs a validated DFQL query in the database (filters, order,
+	// cursor, offset, limit, count, grouping and having translated to SQL)
+	// and returns exactly what q.Eval would return over the same rows.
+	Query(q *dfql.Query) (*dfql.Result, error)
 }
 
 // WriteTx can also write.
