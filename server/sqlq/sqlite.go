@@ -222,11 +222,11 @@ func (s sqliteScalar) Null() string {
 func (s sqliteScalar) Cmp(b *Builder, op string, x value.Value) string {
 	return s.expr + " " + op + " " + sqliteArg(b, x)
 }
-func (s sqliteScalar) Contains(b *Builder, x string) string { return sqliteText{s.expr}.Contains(b, x) }
-func (s sqliteScalar) Prefix(b *Builder, x string) string   { return sqliteText{s.expr}.Prefix(b, x) }
-func (s sqliteScalar) Suffix(b *Builder, x string) string   { return sqliteText{s.expr}.Suffix(b, x) }
-func (s sqliteScalar) Like(b *Builder, p string) string     { return sqliteText{s.expr}.Like(b, p) }
-func (s sqliteScalar) ILike(b *Builder, p string) string    { return sqliteText{s.expr}.ILike(b, p) }
+func (s sqliteScalar) Contains(b *Builder, x string) string  { return sqliteText{s.expr}.Contains(b, x) }
+func (s sqliteScalar) Prefix(b *Builder, x string) string    { return sqliteText{s.expr}.Prefix(b, x) }
+func (s sqliteScalar) Suffix(b *Builder, x string) string    { return sqliteText{s.expr}.Suffix(b, x) }
+func (s sqliteScalar) Like(b *Builder, p string) string      { return sqliteText{s.expr}.Like(b, p) }
+func (s sqliteScalar) ILike(b *Builder, p string) string     { return sqliteText{s.expr}.ILike(b, p) }
 func (s sqliteScalar) ArrayHas(*Builder, value.Value) string { return "FALSE" }
-func (s sqliteScalar) ArrayEmpty() string                   { return "FALSE" }
-func (s sqliteScalar) Order() string                        { return s.expr }
+func (s sqliteScalar) ArrayEmpty() string                    { return "FALSE" }
+func (s sqliteScalar) Order() string                         { return s.expr }
