@@ -3,6 +3,8 @@
 package server_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"path/filepath"
 	"testing"
 
@@ -22,4 +24,11 @@ func openSQLite(t *testing.T) server.Store {
 
 func TestHTTPSuiteSQLite(t *testing.T) {
 	servertest.RunHTTPSuite(t, openSQLite)
+}
+
+// servertestSuffix is a random suffix for database names.
+func servertestSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
