@@ -1,0 +1,338 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/datafn/datafn-go/protocol"
+	"github.com/datafn/datafn-go/value"
+)
+
+// Mutate applies one mutation (§12.4) and resolves with its result. A failed
+// mutation is a result; errors are for storage failures, request-level
+// server errors and transport failures that are not queued.
+func (t *Table) Mutate(ctx context.Context, m value.Value) (protocol.MutationResult, error) {
+	if err := t.c.enter(); err != nil {
+		return protocol.MutationResult{}, err
+	}
+	defer t.c.leave(ctx)
+	mut, fail := t.prepare(m)
+	if fail != nil {
+		return fail.result, nil
+	}
+	if t.localPath() {
+		return t.mutateLocal(ctx, mut)
+	}
+	if err := t.needRemote(); err != nil {
+		return protocol.MutationResult{}, err
+	}
+	rctx, cancel := t.c.reqCtx(ctx)
+	res, err := t.c.transport.Mutation(rctx, mut.raw)
+	cancel()
+	return t.remoteOutcome(ctx, mut, res, err)
+}
+
+// MutateBatch is mutate with an array (§12.4 step 4).
+func (t *Table) MutateBatch(ctx context.Context, ms []value.Value) ([]protocol.MutationResult, error) {
+	if err := t.c.enter(); err != nil {
+		return nil, err
+	}
+	defer t.c.leave(ctx)
+	out := make([]protocol.MutationResult, len(ms))
+	muts := make([]*mutation, len(ms))
+	for i, m := range ms {
+		mut, fail := t.prepare(m)
+		if fail != nil {
+			out[i] = fail.result
+			continue
+		}
+		muts[i] = mut
+	}
+	if t.localPath() {
+		for i, mut := range muts {
+			if mut == nil {
+				continue
+			}
+			r, err := t.mutateLocal(ctx, mut)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	return out, t.mutateRemoteBatch(ctx, muts, out)
+}
+
+func (t *Table) mutateRemoteBatch(ctx context.Context, muts []*mutation, out []protocol.MutationResult) error {
+	if err := t.needRemote(); err != nil {
+		return err
+	}
+	var send []value.Value
+	var idx []int
+	for i, m := range muts {
+		if m != nil {
+			send, idx = append(send, m.raw), append(idx, i)
+		}
+	}
+	if len(send) == 0 {
+		return nil
+	}
+	rctx, cancel := t.c.reqCtx(ctx)
+	results, err := t.c.transport.Mutations(rctx, send)
+	cancel()
+	for k, i := range idx {
+		var r protocol.MutationResult
+		if err == nil {
+			r = results[k]
+		}
+		res, ierr := t.remoteOutcome(ctx, muts[i], r, err)
+		if ierr != nil {
+			return ierr
+		}
+		out[i] = res
+	}
+	return nil
+}
+
+func (t *Table) needRemote() error {
+	if t.c.transport == nil {
+		return protocol.Errorf(protocol.CodeInvalid, "resource", "Remote-only resource requires a remote: %s", t.res.Name)
+	}
+	return nil
+}
+
+// localPath reports whether mutations go the local path (§12.4 step 2).
+func (t *Table) localPath() bool {
+	c := t.c
+	if c.store == nil || t.res.RemoteOnly {
+		return false
+	}
+	if c.cfg.Mode == ModeLocalOnly {
+		return true
+	}
+	if !c.cfg.Offlinability {
+		return false
+	}
+	var h HydrationState
+	_ = c.view(c.ctx, func(tx ReadTx) error {
+		var err error
+		h, err = tx.Hydration(t.res.Name)
+		return err
+	})
+	return h == Ready
+}
+
+// failure is a mutation that failed before reaching storage or the server.
+type failure struct{ result protocol.MutationResult }
+
+// prepare completes (§5.2) and validates (§5.3) a mutation; a failure has
+// already fired mutation_rejected.
+func (t *Table) prepare(m value.Value) (*mutation, *failure) {
+	m, err := t.completeMutation(m)
+	var mut *mutation
+	if err == nil {
+		mut, err = validateMutation(t.c.schema, t.res, m)
+	}
+	if err != nil {
+		pe := protocol.As(err)
+		d := decodeMutation(m)
+		if !d.silent {
+			t.c.emit(mutationEvent(protocol.EventMutationRejected, d, rejectionContext(pe, pe.Retryable(), m)))
+		}
+		return nil, &failure{protocol.MutationFailure(d.mutationID, pe)}
+	}
+	return mut, nil
+}
+
+// completeMutation fills in resource, version, clientId, mutationId and,
+// for an insert without id, a generated id (§5.2).
+func (t *Table) completeMutation(m value.Value) (value.Value, error) {
+	if m.Kind() != value.Object {
+		return m, protocol.Invalid("$", "mutation must be object")
+	}
+	m = t.complete(m)
+	if !m.Has("clientId") {
+		m = m.With("clientId", value.Str(t.c.clientID))
+	}
+	if !m.Has("mutationId") {
+		m = m.With("mutationId", value.Str(newMutationID(t.c.now())))
+	}
+	if m.Get("operation").Str() == OpInsert && !m.Has("id") {
+		id, err := t.c.deps.GenerateID(t.res.Name, t.res.Prefix)
+		if err != nil {
+			return m, protocol.As(err)
+		}
+		if !strings.HasPrefix(id, t.res.Prefix+":") || len(id) == len(t.res.Prefix)+1 {
+			return m.With("id", value.Str(id)), protocol.Errorf(protocol.CodeInvalid, "id",
+				"Invalid id: does not match required prefix")
+		}
+		m = m.With("id", value.Str(id))
+	}
+	return m, nil
+}
+
+// newMutationID is "mut-<ms>-<12 random lowercase base-36 characters>".
+func newMutationID(ms int64) string {
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = digits[int(b[i])%36]
+	}
+	return "mut-" + strconv.FormatInt(ms, 10) + "-" + string(b[:])
+}
+
+// errRejected carries a local-path failure out of the storage transaction,
+// rolling it back.
+type errRejected struct{ e *protocol.Error }
+
+func (e errRejected) Error() string { return e.e.Error() }
+
+// mutateLocal is the local path (§12.4 step 2): dedupe, checks, and the
+// changelog append with the row write in one transaction.
+func (t *Table) mutateLocal(ctx context.Context, m *mutation) (protocol.MutationResult, error) {
+	deduped := false
+	ts := t.c.now()
+	err := t.c.update(ctx, func(tx *cacheTx) error {
+		if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
+			deduped = ok
+			return err
+		}
+		cur, exists, err := tx.Row(m.resource, m.id)
+		if err != nil {
+			return err
+		}
+		row, ok, perr := applyLocal(t.res, m, cur, exists, ts, func(r value.Value) bool { return guardHolds(t.c.schema, t.res, m.guard, r) })
+		if perr != nil {
+			return errRejected{perr}
+		}
+		if _, err := tx.ChangelogAppend(newEntry(m, ts)); err != nil {
+			return err
+		}
+		return writeEffect(tx, m.resource, m.id, row, ok, exists)
+	})
+	var rej errRejected
+	switch {
+	case errors.As(err, &rej):
+		t.emitRejected(m, rej.e)
+		return protocol.MutationFailure(m.mutationID, rej.e), nil
+	case err != nil:
+		return protocol.MutationResult{}, err
+	case deduped:
+		r := protocol.MutationSuccess(m.mutationID, m.id)
+		r.Deduped = true
+		return r, nil
+	}
+	t.applied(m)
+	t.c.sync.post(func() {
+		if t.c.cfg.PushIntervalMs == 0 {
+			t.c.sync.requestPush(true, nil)
+		}
+	})
+	return protocol.MutationSuccess(m.mutationID, m.id), nil
+}
+
+func newEntry(m *mutation, ts int64) ChangelogEntry {
+	return ChangelogEntry{ClientID: m.clientID, MutationID: m.mutationID, Mutation: m.raw, TimestampMs: ts,
+		Timestamp: time.UnixMilli(ts).UTC().Format("2006-01-02T15:04:05.000Z")}
+}
+
+// remoteOutcome handles the answer to a remote mutation (§12.4 step 3).
+func (t *Table) remoteOutcome(ctx context.Context, m *mutation, res protocol.MutationResult, err error) (protocol.MutationResult, error) {
+	c := t.c
+	local := c.store != nil && !t.res.RemoteOnly
+	switch {
+	case err == nil && res.OK:
+		if local {
+			if werr := t.writeReapplied(ctx, m, c.now(), false); werr != nil {
+				return protocol.MutationResult{}, werr
+			}
+		}
+		t.applied(m)
+		if local && t.isReady(ctx) {
+			c.sync.post(func() { c.sync.requestPull(true, nil) })
+		}
+		return res, nil
+	case err == nil:
+		t.emitRejected(m, res.Err())
+		return res, nil
+	case IsTransportClass(err) && local && c.cfg.Offlinability:
+		if werr := t.writeReapplied(ctx, m, c.now(), true); werr != nil {
+			return protocol.MutationResult{}, werr
+		}
+		t.applied(m)
+		c.sync.post(func() { c.sync.requestPush(true, nil) })
+		return protocol.MutationSuccess(m.mutationID, m.id), nil
+	}
+	if !isAborted(err) {
+		t.emitRejected(m, protocol.As(err))
+	}
+	return protocol.MutationResult{}, err
+}
+
+// writeReapplied writes a mutation's effect with the re-apply rules of
+// §12.5, appending it to the changelog first for a queued fallback.
+func (t *Table) writeReapplied(ctx context.Context, m *mutation, ts int64, queue bool) error {
+	return t.c.update(ctx, func(tx *cacheTx) error {
+		if queue {
+			if _, err := tx.ChangelogAppend(newEntry(m, ts)); err != nil {
+				return err
+			}
+		}
+		cur, exists, err := tx.Row(m.resource, m.id)
+		if err != nil {
+			return err
+		}
+		row, ok := reapply(t.res, m, cur, exists, ts)
+		return writeEffect(tx, m.resource, m.id, row, ok, exists)
+	})
+}
+
+func (t *Table) isReady(ctx context.Context) bool {
+	var h HydrationState
+	_ = t.c.view(ctx, func(tx ReadTx) error {
+		var err error
+		h, err = tx.Hydration(t.res.Name)
+		return err
+	})
+	return h == Ready
+}
+
+func (t *Table) applied(m *mutation) {
+	if !m.silent {
+		t.c.emit(mutationEvent(protocol.EventMutationApplied, m, m.context))
+	}
+}
+
+func (t *Table) emitRejected(m *mutation, e *protocol.Error) {
+	if e == nil || m.silent {
+		return
+	}
+	t.c.emit(mutationEvent(protocol.EventMutationRejected, m, rejectionContext(e, e.Retryable(), m.raw)))
+}
+
+// mutationEvent builds mutation_applied / mutation_rejected (§10.2).
+func mutationEvent(typ string, m *mutation, ctx value.Value) protocol.Event {
+	ev := protocol.Event{Type: typ, Resource: m.resource, MutationID: m.mutationID, ClientID: m.clientID,
+		Action: m.op, Context: ctx, System: m.system}
+	if m.id != "" {
+		ev.IDs = []string{m.id}
+	}
+	ev.Fields = []string{}
+	if m.op != OpDelete && m.record.Kind() == value.Object {
+		ev.Record = m.record
+		for _, k := range m.record.Keys() {
+			if k != "id" {
+				ev.Fields = append(ev.Fields, k)
+			}
+		}
+		slices.Sort(ev.Fields)
+	}
+	return ev
+}

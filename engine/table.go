@@ -1,0 +1,123 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/datafn/datafn-go/protocol"
+	"github.com/datafn/datafn-go/schema"
+	"github.com/datafn/datafn-go/value"
+)
+
+// Table is the handle of one resource (§9.4).
+type Table struct {
+	c   *Client
+	res *schema.Resource
+}
+
+// Name is the resource name.
+func (t *Table) Name() string { return t.res.Name }
+
+// Version is the resource's schema version.
+func (t *Table) Version() int { return t.res.Version }
+
+// Subscribe is client.Subscribe with filter.resource forced to the table.
+func (t *Table) Subscribe(h Handler, f Filter) (func(), error) {
+	f.Resource = []string{t.res.Name}
+	return t.c.Subscribe(h, f)
+}
+
+// complete sets resource and version from the handle, overwriting any given
+// (§9.4, TR-5).
+func (t *Table) complete(v value.Value) value.Value {
+	if v.Kind() != value.Object {
+		return v
+	}
+	return v.With("resource", value.Str(t.res.Name)).With("version", value.Num(float64(t.res.Version)))
+}
+
+// Query runs a DFQL query routed by §12.3.
+func (t *Table) Query(ctx context.Context, q value.Value) (protocol.QueryResult, error) {
+	if err := t.c.enter(); err != nil {
+		return protocol.QueryResult{}, err
+	}
+	defer t.c.leave(ctx)
+	q = t.complete(q)
+	pq, err := parseQuery(t.c.schema, q)
+	if err != nil {
+		return protocol.QueryResult{}, err
+	}
+	if r, ok := emptyIn(q); ok {
+		return r, nil
+	}
+	return t.route(ctx, q, pq)
+}
+
+func (t *Table) route(ctx context.Context, q value.Value, pq *query) (protocol.QueryResult, error) {
+	c := t.c
+	switch {
+	case t.res.RemoteOnly && c.transport == nil:
+		return protocol.QueryResult{}, protocol.Errorf(protocol.CodeInvalid, "resource",
+			"Remote-only resource requires a remote: %s", t.res.Name)
+	case c.store == nil || t.res.RemoteOnly:
+		return t.remoteQuery(ctx, q)
+	case c.cfg.Mode == ModeLocalOnly:
+		return t.localQuery(ctx, pq)
+	}
+	var h HydrationState
+	if err := c.view(ctx, func(tx ReadTx) error {
+		var err error
+		h, err = tx.Hydration(t.res.Name)
+		return err
+	}); err != nil {
+		return protocol.QueryResult{}, err
+	}
+	switch h {
+	case Ready:
+		return t.localQuery(ctx, pq)
+	case Hydrating:
+		return t.overlayQuery(ctx, q, pq)
+	}
+	return t.remoteQuery(ctx, q)
+}
+
+func (t *Table) localQuery(ctx context.Context, pq *query) (protocol.QueryResult, error) {
+	rows, err := t.c.cachedRows(ctx, t.res.Name)
+	if err != nil {
+		return protocol.QueryResult{}, err
+	}
+	return pq.eval(rows)
+}
+
+// emptyIn is the empty-$in short-circuit of §4.5: a top-level field
+// condition $in: [] (or a bare []) matches nothing, so nothing is read.
+func emptyIn(q value.Value) (protocol.QueryResult, bool) {
+	f := q.Get("filters")
+	for i, k := range f.Keys() {
+		if len(k) > 0 && k[0] == '$' {
+			continue
+		}
+		cond := f.Elems()[i]
+		in := cond
+		if cond.Kind() == value.Object {
+			in = cond.Get("$in")
+			if in.IsAbsent() {
+				in = cond.Get("in")
+			}
+		}
+		if in.Kind() != value.Array || in.Len() != 0 {
+			continue
+		}
+		if isGrouped(q) {
+			return protocol.GroupResult(nil), true
+		}
+		r := protocol.RowResult(nil, value.NullValue)
+		if q.Get("count").Bool() {
+			var zero int64
+			r.Count = &zero
+		}
+		return r, true
+	}
+	return protocol.QueryResult{}, false
+}
+
+func isGrouped(q value.Value) bool { return q.Has("groupBy") || q.Has("aggregations") }
