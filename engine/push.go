@@ -148,11 +148,11 @@ func (b *pushBatch) sentBodies() []value.Value {
 
 // attempts is the result of sending one body with retries.
 type attempts struct {
-	res      *protocol.PushResult // the last attempt's result, if any
-	err      error                // the last attempt's failure, when no result
-	n        int                  // attempts made
-	ranOut   bool                 // every attempt failed
-	release  func()               // releases the lane held by the last attempt
+	res     *protocol.PushResult // the last attempt's result, if any
+	err     error                // the last attempt's failure, when no result
+	n       int                  // attempts made
+	ranOut  bool                 // every attempt failed
+	release func()               // releases the lane held by the last attempt
 }
 
 // sendWithRetries sends up to 1+pushMaxRetries attempts (§12.8.3). Each

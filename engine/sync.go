@@ -10,21 +10,21 @@ import "sync"
 // one FIFO job (pull or push cycle) and one clone run at a time; each job
 // does its units in the sync lane (§12.10) and reports back to the loop.
 //
-//	            Start                    Stop / Close
-//	 stopped ───────────► running ───────────────────► stopped
-//	                       │   ▲
-//	               offline │   │ online
-//	                       ▼   │
-//	                    running, offline (no automatic work)
+//	           Start                    Stop / Close
+//	stopped ───────────► running ───────────────────► stopped
+//	                      │   ▲
+//	              offline │   │ online
+//	                      ▼   │
+//	                   running, offline (no automatic work)
 //
-//	 push trigger state (running):
-//	   regular ──cycle acknowledged nothing──► backing off
-//	      ▲                                        │
-//	      └──────cycle acknowledged something──────┘
+//	push trigger state (running):
+//	  regular ──cycle acknowledged nothing──► backing off
+//	     ▲                                        │
+//	     └──────cycle acknowledged something──────┘
 //
-//	 a FIFO job: queued ──holds the lane──► started ──► done
-//	   (a request joins a queued job of its kind; a request during a started
-//	    pull queues one more; during a started push it sets the follow flag)
+//	a FIFO job: queued ──holds the lane──► started ──► done
+//	  (a request joins a queued job of its kind; a request during a started
+//	   pull queues one more; during a started push it sets the follow flag)
 type syncer struct {
 	c *Client
 
