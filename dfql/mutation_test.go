@@ -58,6 +58,19 @@ func TestM6_MergeMissing(t *testing.T) {
 	require.Equal(t, `{"id":"task:9","title":"N","status":"active"}`, out.ChangeData.String())
 }
 
+func TestApplyLeavesStoredRowAlone(t *testing.T) {
+	s := fixture(t)
+	res := s.Resource("task")
+	st := store{}
+	_, err := st.apply(t, s, mut("insert", "task:1", `{"title":"A","prio":1}`, ""), 5, false)
+	require.Nil(t, err)
+	old := st["task:1"]
+	_, err = st.apply(t, s, mut("merge", "task:1", `{"prio":2}`, ""), 6, false)
+	require.Nil(t, err)
+	require.Equal(t, `{"id":"task:1","title":"A","status":"active","prio":1}`, rowJSON(res, old))
+	require.Equal(t, `{"id":"task:1","title":"A","status":"active","prio":2}`, rowJSON(res, st["task:1"]))
+}
+
 func TestM7_Replace(t *testing.T) {
 	s := fixture(t)
 	st := store{}

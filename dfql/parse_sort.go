@@ -115,12 +115,11 @@ func (p *queryParser) cursor() *protocol.Error {
 		return protocol.Invalid("sort", "cursor requires sort with id tie-breaker")
 	}
 	for _, t := range p.out.Order() {
-		x := pos.Get(t.Name)
-		if x.IsAbsent() && !pos.Has(t.Name) {
+		if !pos.Has(t.Name) {
 			path := "cursor." + dir + "." + t.Name
 			return protocol.Invalid(path, "cursor missing value for %s", t.Name)
 		}
-		c.Values = append(c.Values, normNull(x))
+		c.Values = append(c.Values, normNull(pos.Get(t.Name)))
 	}
 	p.out.Cursor = c
 	return nil
