@@ -11,24 +11,17 @@ import (
 // groupBy parses `groupBy` (§4.10): sortable fields or id, duplicates
 // dropped.
 func (p *queryParser) groupBy() *protocol.Error {
-	names, _, err := stringList(p.q, "groupBy")
-	if err != nil {
-		return err
-	}
 	res := p.out.Resource
 	seen := map[int]bool{}
-	for i, name := range names {
-		path := indexPath("groupBy", i)
+	_, err := eachString(p.q, "groupBy", 0, "", func(name, path string) *protocol.Error {
 		f, err := groupField(res, name, path)
-		if err != nil {
-			return err
-		}
-		if !seen[f] {
+		if err == nil && !seen[f] {
 			seen[f] = true
 			p.out.GroupBy = append(p.out.GroupBy, f)
 		}
-	}
-	return nil
+		return err
+	})
+	return err
 }
 
 func groupField(res *schema.Resource, name, path string) (int, *protocol.Error) {

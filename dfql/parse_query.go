@@ -151,24 +151,30 @@ func (p *queryParser) count() *protocol.Error {
 	return nil
 }
 
-// stringList checks that key holds an array of strings.
-func stringList(q value.Value, key string) ([]string, bool, *protocol.Error) {
+// eachString walks the array under key, token by token: a token that is not
+// a string fails before later tokens are looked at. max > 0 caps the length
+// (checked first). It reports whether the key was present.
+func eachString(q value.Value, key string, max int, limit string, fn func(tok, path string) *protocol.Error) (bool, *protocol.Error) {
 	v := q.Get(key)
 	if v.IsAbsent() {
-		return nil, false, nil
+		return false, nil
 	}
 	if v.Kind() != value.Array {
-		return nil, true, protocol.Invalid(key, "%s must be array", key)
+		return true, protocol.Invalid(key, "%s must be array", key)
 	}
-	out := make([]string, v.Len())
+	if max > 0 && v.Len() > max {
+		return true, protocol.LimitExceeded(key, limit)
+	}
 	for i, e := range v.Elems() {
+		p := indexPath(key, i)
 		if e.Kind() != value.String {
-			p := indexPath(key, i)
-			return nil, true, protocol.Invalid(p, "%s must be string", p)
+			return true, protocol.Invalid(p, "%s must be string", p)
 		}
-		out[i] = e.Str()
+		if err := fn(e.Str(), p); err != nil {
+			return true, err
+		}
 	}
-	return out, true, nil
+	return true, nil
 }
 
 // projection applies `select` then `omit` (§4.4). Grouped queries validate
@@ -176,7 +182,12 @@ func stringList(q value.Value, key string) ([]string, bool, *protocol.Error) {
 func (p *queryParser) projection() *protocol.Error {
 	res := p.out.Resource
 	keep := make([]bool, len(res.Fields))
-	sel, has, err := stringList(p.q, "select")
+	has, err := eachString(p.q, "select", maxSelect, "select>50", func(tok, path string) *protocol.Error {
+		if strings.ContainsAny(tok, ".#") {
+			return protocol.Errorf(protocol.CodeUnknownRelation, path, "Unknown relation: %s", path)
+		}
+		return markToken(res, tok, path, keep, true)
+	})
 	if err != nil {
 		return err
 	}
@@ -184,44 +195,16 @@ func (p *queryParser) projection() *protocol.Error {
 		for i := range keep {
 			keep[i] = true
 		}
-	} else if err := selectTokens(res, sel, keep); err != nil {
-		return err
 	}
-	omit, _, err := stringList(p.q, "omit")
+	_, err = eachString(p.q, "omit", 0, "", func(tok, path string) *protocol.Error {
+		return markToken(res, tok, path, keep, false)
+	})
 	if err != nil {
-		return err
-	}
-	if err := omitTokens(res, omit, keep); err != nil {
 		return err
 	}
 	for i, k := range keep {
 		if k {
 			p.out.Project = append(p.out.Project, i)
-		}
-	}
-	return nil
-}
-
-func selectTokens(res *schema.Resource, sel []string, keep []bool) *protocol.Error {
-	if len(sel) > maxSelect {
-		return protocol.LimitExceeded("select", "select>50")
-	}
-	for i, tok := range sel {
-		path := indexPath("select", i)
-		if strings.ContainsAny(tok, ".#") {
-			return protocol.Errorf(protocol.CodeUnknownRelation, path, "Unknown relation: %s", path)
-		}
-		if err := markToken(res, tok, path, keep, true); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func omitTokens(res *schema.Resource, omit []string, keep []bool) *protocol.Error {
-	for i, tok := range omit {
-		if err := markToken(res, tok, indexPath("omit", i), keep, false); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -25,6 +25,7 @@ func TestQueryValidation(t *testing.T) {
 		{name: "order/search-before-select", q: tq(`"select":5,"search":"x"`), err: coded(protocol.CodeUnsupported, "search", "Unsupported DFQL feature: query.search")},
 		{name: "select/type", q: tq(`"select":"title"`), err: invalid("select", "select must be array")},
 		{name: "select/elem", q: tq(`"select":["title",3]`), err: invalid("select[1]", "select[1] must be string")},
+		{name: "select/token-order", q: tq(`"select":["nope",3]`), err: coded(protocol.CodeUnknownField, "select[0]", "Unknown field: select[0]")},
 		{name: "select/hash", q: tq(`"select":["a#b"]`), err: coded(protocol.CodeUnknownRelation, "select[0]", "Unknown relation: select[0]")},
 		{name: "select/limit", q: tq(`"select":[` + strings.Repeat(`"title",`, 50) + `"title"]`), err: coded(protocol.CodeLimitExceeded, "select", "Limit exceeded: select>50")},
 		{name: "omit/type", q: tq(`"omit":{}`), err: invalid("omit", "omit must be array")},
