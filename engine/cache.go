@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
 )
 
@@ -15,13 +16,15 @@ import (
 // loaded between a commit and the application of that commit to the cache.
 type rowCache struct {
 	mu     sync.RWMutex
-	tables map[string]map[string]value.Value
+	tables map[string]map[string]*schema.Row
 }
 
-func newRowCache() *rowCache { return &rowCache{tables: map[string]map[string]value.Value{}} }
+func newRowCache() *rowCache { return &rowCache{tables: map[string]map[string]*schema.Row{}} }
 
-// rows returns a snapshot of a table's rows, loading it when needed.
-func (c *Client) cachedRows(ctx context.Context, resource string) ([]value.Value, error) {
+// cachedRows returns a snapshot of a table's rows, loading it when needed.
+// Rows are shared and immutable: writes replace them.
+func (c *Client) cachedRows(ctx context.Context, res *schema.Resource) ([]*schema.Row, error) {
+	resource := res.Name
 	rc := c.cache
 	rc.mu.RLock()
 	m, ok := rc.tables[resource]
@@ -45,16 +48,17 @@ func (c *Client) cachedRows(ctx context.Context, resource string) ([]value.Value
 	if err != nil {
 		return nil, err
 	}
-	m = make(map[string]value.Value, len(rows))
-	for _, r := range rows {
-		m[r.Get("id").Str()] = r
+	m = make(map[string]*schema.Row, len(rows))
+	for _, obj := range rows {
+		r := res.RowFromObject(obj)
+		m[r.ID] = &r
 	}
 	rc.tables[resource] = m
-	return rows, nil
+	return snapshot(m), nil
 }
 
-func snapshot(m map[string]value.Value) []value.Value {
-	out := make([]value.Value, 0, len(m))
+func snapshot(m map[string]*schema.Row) []*schema.Row {
+	out := make([]*schema.Row, 0, len(m))
 	for _, r := range m {
 		out = append(out, r)
 	}
@@ -114,8 +118,9 @@ func (c *Client) update(ctx context.Context, fn func(tx *cacheTx) error) error {
 		}
 		if ch.row.IsAbsent() {
 			delete(m, ch.id)
-		} else {
-			m[ch.id] = ch.row
+		} else if res := c.schema.Resource(ch.resource); res != nil {
+			r := res.RowFromObject(ch.row)
+			m[ch.id] = &r
 		}
 	}
 	return nil

@@ -137,7 +137,7 @@ func (t *Table) prepare(m value.Value) (*mutation, *failure) {
 	m, err := t.completeMutation(m)
 	var mut *mutation
 	if err == nil {
-		mut, err = validateMutation(t.c.schema, t.res, m)
+		mut, err = validateMutation(t.c.schema, m)
 	}
 	if err != nil {
 		pe := protocol.As(err)
@@ -208,7 +208,7 @@ func (t *Table) mutateLocal(ctx context.Context, m *mutation) (protocol.Mutation
 		if err != nil {
 			return err
 		}
-		row, ok, perr := applyLocal(t.res, m, cur, exists, ts, func(r value.Value) bool { return guardHolds(t.c.schema, t.res, m.guard, r) })
+		row, ok, perr := applyObj(t.res, m, cur, exists, ts)
 		if perr != nil {
 			return errRejected{perr}
 		}
@@ -289,7 +289,7 @@ func (t *Table) writeReapplied(ctx context.Context, m *mutation, ts int64, queue
 		if err != nil {
 			return err
 		}
-		row, ok := reapply(t.res, m, cur, exists, ts)
+		row, ok := reapplyObj(t.res, m, cur, exists, ts)
 		return writeEffect(tx, m.resource, m.id, row, ok, exists)
 	})
 }

@@ -1,8 +1,17 @@
 package engine
 
 import (
+	"github.com/datafn/datafn-go/dfql"
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
+)
+
+// The mutation operations of §5.1.
+const (
+	OpInsert  = dfql.OpInsert
+	OpMerge   = dfql.OpMerge
+	OpReplace = dfql.OpReplace
+	OpDelete  = dfql.OpDelete
 )
 
 // mutation is a completed mutation as the engine works with it; raw is its
@@ -19,6 +28,8 @@ type mutation struct {
 	context    value.Value
 	silent     bool
 	system     bool
+	// parsed is the validated form; nil for entries read back from storage.
+	parsed *dfql.Mutation
 }
 
 // decodeMutation reads the members of a mutation object without validating
@@ -70,7 +81,7 @@ func reapplyPending(tx WriteTx, s *schema.Schema, touched map[RestoreKey]bool) e
 		if err != nil {
 			return err
 		}
-		row, ok := reapply(res, m, cur, exists, e.TimestampMs)
+		row, ok := reapplyObj(res, m, cur, exists, e.TimestampMs)
 		if err := writeEffect(tx, m.resource, m.id, row, ok, exists); err != nil {
 			return err
 		}

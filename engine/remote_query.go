@@ -106,10 +106,7 @@ func (t *Table) overlayQuery(ctx context.Context, q value.Value, pq *query) (pro
 			rows = append(rows, row)
 		}
 	}
-	out, err := pq.orderCutProject(rows)
-	if err != nil {
-		return out, err
-	}
+	out := pq.orderCutProject(rows)
 	out.NextCursor, out.Count = r.NextCursor, r.Count
 	return out, nil
 }

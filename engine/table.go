@@ -46,8 +46,8 @@ func (t *Table) Query(ctx context.Context, q value.Value) (protocol.QueryResult,
 	if err != nil {
 		return protocol.QueryResult{}, err
 	}
-	if r, ok := emptyIn(q); ok {
-		return r, nil
+	if pq.q.EmptyInShortCircuit() {
+		return emptyResult(pq), nil
 	}
 	return t.route(ctx, q, pq)
 }
@@ -81,43 +81,25 @@ func (t *Table) route(ctx context.Context, q value.Value, pq *query) (protocol.Q
 }
 
 func (t *Table) localQuery(ctx context.Context, pq *query) (protocol.QueryResult, error) {
-	rows, err := t.c.cachedRows(ctx, t.res.Name)
+	rows, err := t.c.cachedRows(ctx, t.res)
 	if err != nil {
 		return protocol.QueryResult{}, err
 	}
-	return pq.eval(rows)
+	return pq.eval(rows), nil
 }
 
-// emptyIn is the empty-$in short-circuit of §4.5: a top-level field
-// condition $in: [] (or a bare []) matches nothing, so nothing is read.
-func emptyIn(q value.Value) (protocol.QueryResult, bool) {
-	f := q.Get("filters")
-	for i, k := range f.Keys() {
-		if len(k) > 0 && k[0] == '$' {
-			continue
-		}
-		cond := f.Elems()[i]
-		in := cond
-		if cond.Kind() == value.Object {
-			in = cond.Get("$in")
-			if in.IsAbsent() {
-				in = cond.Get("in")
-			}
-		}
-		if in.Kind() != value.Array || in.Len() != 0 {
-			continue
-		}
-		if isGrouped(q) {
-			return protocol.GroupResult(nil), true
-		}
-		r := protocol.RowResult(nil, value.NullValue)
-		if q.Get("count").Bool() {
-			var zero int64
-			r.Count = &zero
-		}
-		return r, true
+// emptyResult is the answer of the empty-$in short-circuit (§4.5): nothing
+// is read and nothing is sent.
+func emptyResult(pq *query) protocol.QueryResult {
+	if pq.q.Grouped {
+		return protocol.GroupResult(nil)
 	}
-	return protocol.QueryResult{}, false
+	r := protocol.RowResult(nil, value.NullValue)
+	if pq.q.Count {
+		var zero int64
+		r.Count = &zero
+	}
+	return r
 }
 
 func isGrouped(q value.Value) bool { return q.Has("groupBy") || q.Has("aggregations") }
