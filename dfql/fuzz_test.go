@@ -103,15 +103,22 @@ func reference(q *Query, rows []*schema.Row) (page []*schema.Row, more bool, cou
 			all = append(all, r)
 		}
 	}
-	ord := q.rowOrder()
-	slices.SortFunc(all, ord.cmp)
+	order := q.Order()
+	key := func(r *schema.Row) []value.Value {
+		out := make([]value.Value, len(order))
+		for i, t := range order {
+			out[i] = rowValue(r, t.Field, nil)
+		}
+		return out
+	}
+	slices.SortFunc(all, func(a, b *schema.Row) int { return naiveCmp(order, key(a), key(b)) })
 	var in []*schema.Row
 	for _, r := range all {
 		if q.Cursor == nil {
 			in = append(in, r)
 			continue
 		}
-		c := q.cmpPos(r, q.Cursor.Values)
+		c := naiveCmp(order, key(r), q.Cursor.Values)
 		if (q.Cursor.After && c > 0) || (!q.Cursor.After && c < 0) {
 			in = append(in, r)
 		}
@@ -132,6 +139,20 @@ func reference(q *Query, rows []*schema.Row) (page []*schema.Row, more bool, cou
 		return in[:q.Limit], true, count
 	}
 	return in, false, count
+}
+
+// naiveCmp orders two position keys term by term with value.Compare.
+func naiveCmp(order []SortTerm, a, b []value.Value) int {
+	for i, t := range order {
+		c := value.Compare(a[i], b[i])
+		if t.Desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func rowIDs(rows []*schema.Row) []string {
