@@ -199,7 +199,12 @@ func (s pgScalar) Null() string {
 	return s.expr + " IS NULL"
 }
 
+// Cmp is FALSE for an operand of another kind: the SQL must still type
+// check (text operators do not apply to float8), though Kind already fails.
 func (s pgScalar) Cmp(b *Builder, op string, x value.Value) string {
+	if x.Kind() != s.kind {
+		return "FALSE"
+	}
 	switch x.Kind() {
 	case value.String:
 		return pgText{s.expr}.c() + " " + op + " " + b.Arg(x.Str())
@@ -208,11 +213,50 @@ func (s pgScalar) Cmp(b *Builder, op string, x value.Value) string {
 	}
 	return "(" + s.expr + ") " + op + " " + b.Arg(x.Num())
 }
-func (s pgScalar) Contains(b *Builder, x string) string  { return pgText{s.expr}.Contains(b, x) }
-func (s pgScalar) Prefix(b *Builder, x string) string    { return pgText{s.expr}.Prefix(b, x) }
-func (s pgScalar) Suffix(b *Builder, x string) string    { return pgText{s.expr}.Suffix(b, x) }
-func (s pgScalar) Like(b *Builder, p string) string      { return pgText{s.expr}.Like(b, p) }
-func (s pgScalar) ILike(b *Builder, p string) string     { return pgText{s.expr}.ILike(b, p) }
+
+// text is the column's string operations, nil for a column of another kind.
+func (s pgScalar) text() *pgText {
+	if s.kind != value.String {
+		return nil
+	}
+	return &pgText{s.expr}
+}
+
+func (s pgScalar) Contains(b *Builder, x string) string {
+	if t := s.text(); t != nil {
+		return t.Contains(b, x)
+	}
+	return "FALSE"
+}
+
+func (s pgScalar) Prefix(b *Builder, x string) string {
+	if t := s.text(); t != nil {
+		return t.Prefix(b, x)
+	}
+	return "FALSE"
+}
+
+func (s pgScalar) Suffix(b *Builder, x string) string {
+	if t := s.text(); t != nil {
+		return t.Suffix(b, x)
+	}
+	return "FALSE"
+}
+
+func (s pgScalar) Like(b *Builder, p string) string {
+	if t := s.text(); t != nil {
+		return t.Like(b, p)
+	}
+	return "FALSE"
+}
+
+func (s pgScalar) ILike(b *Builder, p string) string {
+	if t := s.text(); t != nil {
+		return t.ILike(b, p)
+	}
+	return "FALSE"
+}
+
 func (s pgScalar) ArrayHas(*Builder, value.Value) string { return "FALSE" }
 func (s pgScalar) ArrayEmpty() string                    { return "FALSE" }
 func (s pgScalar) Order() string                         { return s.expr }

@@ -175,6 +175,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"Ping", testPing},
 		{"SEQ1_CommitOrder", testCommitOrder},
 		{"A4_Queries", testA4},
+		{"QueryDifferential", testDifferential},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
