@@ -269,9 +269,12 @@ func (c *Client) Close(ctx context.Context) error {
 		return nil
 	}
 	c.cancel()
+	// Calls waiting for event delivery are released first: one of them may
+	// be a handler's own call.
+	c.bus.close(ctx, false)
 	c.sync.shutdown()
 	c.wg.Wait()
-	c.bus.close(ctx)
+	c.bus.close(ctx, true)
 	if c.store != nil {
 		return c.store.Close()
 	}

@@ -280,3 +280,13 @@ func TestValidationFailureResolves(t *testing.T) {
 	require.Regexp(t, `^task:[0-9a-f-]{36}$`, r.AffectedIDs[0])
 	require.Regexp(t, `^mut-1000-[0-9a-z]{12}$`, r.MutationID)
 }
+
+func TestCloseFromHandler(t *testing.T) {
+	e := localEnv(t)
+	closed := make(chan error, 1)
+	e.ev.fn = func(ctx context.Context, ev protocol.Event) { closed <- e.c.Close(ctx) }
+	e.mutate("task", `{"operation":"insert","id":"task:1","record":{"title":"A"}}`)
+	require.NoError(t, <-closed)
+	_, err := e.c.Table("task")
+	requireProto(t, err, protocol.CodeInvalid, "Client has been destroyed", "$")
+}

@@ -143,15 +143,16 @@ func (b *bus) flush(ctx context.Context) {
 	}
 }
 
-// close drops undelivered events and waits for a running handler, so that
-// nothing is delivered after it returns.
-func (b *bus) close(ctx context.Context) {
+// close drops undelivered events and releases every flush; with wait it
+// also waits for a running handler (unless called from one), so that nothing
+// is delivered after it returns.
+func (b *bus) close(ctx context.Context, wait bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
 	b.queue = nil
 	b.cond.Broadcast()
-	for b.running && !isDispatch(ctx) {
+	for wait && b.running && !isDispatch(ctx) {
 		b.cond.Wait()
 	}
 }

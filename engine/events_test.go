@@ -106,7 +106,7 @@ func TestBusDeliversInOrderAndFlushes(t *testing.T) {
 	b.emit(protocol.Event{Type: "sync_failed"})
 	b.flush(context.Background())
 	require.Len(t, second.types(), 2)
-	b.close(context.Background())
+	b.close(context.Background(), true)
 	b.emit(protocol.Event{Type: "sync_failed"})
 	b.flush(context.Background())
 	require.Len(t, first.types(), 1)
