@@ -81,26 +81,33 @@ func (m *matcher) match(r *schema.Row) bool {
 	if !m.flat {
 		return MatchRow(m.tree, r)
 	}
+	vals := r.Vals
 	for i := range m.conds {
 		fc := &m.conds[i]
-		if fc.field < 0 || fc.field >= len(r.Vals) || fc.kind == fkTest {
-			if !fc.cond.Test(rowValue(r, fc.field, nil)) {
+		f := fc.field
+		if f < 0 || f >= len(vals) || fc.kind == fkTest {
+			if !fc.cond.Test(rowValue(r, f, nil)) {
 				return false
 			}
 			continue
 		}
-		v := &r.Vals[fc.field]
-		if !fc.test(v) {
+		v := &vals[f]
+		if fc.kind == fkEqStr {
+			// The commonest condition, checked without a call.
+			if v.Kind() != value.String || v.Str() != fc.str {
+				return false
+			}
+			continue
+		}
+		if !fc.testNum(v) {
 			return false
 		}
 	}
 	return true
 }
 
-func (fc *fastCond) test(v *value.Value) bool {
-	if fc.kind == fkEqStr {
-		return v.Kind() == value.String && v.Str() == fc.str
-	}
+// testNum checks the numeric fast kinds.
+func (fc *fastCond) testNum(v *value.Value) bool {
 	if v.Kind() != value.Number {
 		return false
 	}
