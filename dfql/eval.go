@@ -76,13 +76,14 @@ func (o rowOrder) cmp(a, b *schema.Row) int {
 }
 
 // cmpPos compares a row with a cursor position (values parallel to Order).
+// Like rowOrder, it stops at the first term on id.
 func (q *Query) cmpPos(r *schema.Row, pos []value.Value) int {
 	for i, t := range q.Sort {
 		c := value.Compare(rowValue(r, t.Field, nil), pos[i])
-		if c != 0 {
-			if t.Desc {
-				return -c
-			}
+		if t.Desc {
+			c = -c
+		}
+		if c != 0 || t.Field == IDField {
 			return c
 		}
 	}

@@ -148,7 +148,7 @@ func naiveCmp(order []SortTerm, a, b []value.Value) int {
 		if t.Desc {
 			c = -c
 		}
-		if c != 0 {
+		if c != 0 || t.Field == IDField {
 			return c
 		}
 	}

@@ -115,6 +115,7 @@ func TestFilterSemantics(t *testing.T) {
 		{name: "before-with-offset", q: tq(`"sort":["title"],"limit":2,"offset":1,"cursor":{"before":{"title":"😀","id":"task:5"}}`), ids: "[3,4]", cur: `{"title":"cherry","id":"task:3"}`},
 		{name: "before-no-limit", q: tq(`"sort":["title"],"offset":1,"cursor":{"before":{"title":"cherry","id":"task:3"}}`), ids: "[7,2]"},
 		{name: "after-desc-nulls-first", q: tq(`"sort":["-prio"],"limit":2,"cursor":{"after":{"prio":null,"id":"task:7"}}`), ids: "[5,1]", cur: `{"prio":2,"id":"task:1"}`},
+		{name: "cursor-after-id-term", q: tq(`"sort":["id","title"],"cursor":{"after":{"id":"task:3","title":"zzz"}}`), ids: "[4,5,6,7]"},
 		{name: "cursor-id-sort", q: tq(`"sort":["id"],"limit":1,"cursor":{"after":{"id":"task:6"}}`), ids: "[7]"},
 		{name: "group-limit-offset", q: tq(`"groupBy":["prio"],"sort":["-prio"],"offset":1,"limit":2`), json: `{"groups":[{"prio":5},{"prio":2}],"nextCursor":null}`},
 		{name: "group-having-or", q: tq(`"groupBy":["status"],"aggregations":{"m":{"op":"max","field":"due"}},"having":{"$or":[{"m":null},{"m":{"$gt":0}}]}`),
