@@ -24,7 +24,8 @@ type Result struct {
 	HasCount bool
 }
 
-// Eval runs the query over rows (§4.3). rows is not modified.
+// Eval runs the query over rows (§4.3). Neither q nor rows is modified, so
+// one Query may be evaluated concurrently. Row ids must be unique.
 func (q *Query) Eval(rows []*schema.Row) *Result {
 	if q.Grouped {
 		return q.evalGroups(rows)
