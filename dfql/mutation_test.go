@@ -265,3 +265,37 @@ func TestReapply(t *testing.T) {
 	again := Reapply(task, made, "insert", "task:1", rec(`{"title":"U"}`), 50)
 	require.Equal(t, `{"id":"task:1","title":"U","status":"active"}`, rowJSON(task, again), "no existence check")
 }
+
+// TestReapplyMatchesApply checks that the read-your-writes rules give the row
+// Apply gives whenever Apply succeeds (§12.5 mirrors §5.4 without checks).
+func TestReapplyMatchesApply(t *testing.T) {
+	s := fixture(t)
+	steps := []string{
+		`{"resource":"note","operation":"insert","id":"n:1","record":{"body":"a"}}`,
+		`{"resource":"note","operation":"merge","id":"n:1","record":{"body":"b"}}`,
+		`{"resource":"note","operation":"replace","id":"n:1","record":{}}`,
+		`{"resource":"note","operation":"merge","id":"n:2","record":{}}`,
+		`{"resource":"note","operation":"delete","id":"n:1"}`,
+		mut("insert", "task:1", `{"title":"A","tags":[1],"meta":{"a":{"b":2}}}`, ""),
+		mut("merge", "task:1", `{"meta":{"c":3},"prio":null}`, ""),
+		mut("merge", "task:2", `{"title":"B","status":"done"}`, ""),
+		mut("replace", "task:2", `{"title":"C","due":5}`, ""),
+		mut("delete", "task:2", "", ""),
+	}
+	st := store{}
+	for i, doc := range steps {
+		m := mustMutation(t, s, doc)
+		cur := st[m.ID]
+		now := int64(100 + i)
+		out, err := Apply(m.Resource, cur, m, now, false)
+		require.Nil(t, err, doc)
+		re := Reapply(m.Resource, cur, m.Op, m.ID, m.Record, now)
+		if out.Row == nil {
+			require.Nil(t, re, doc)
+			delete(st, m.ID)
+			continue
+		}
+		require.Equal(t, rowJSON(m.Resource, out.Row), rowJSON(m.Resource, re), doc)
+		st[m.ID] = out.Row
+	}
+}
