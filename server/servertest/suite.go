@@ -21,6 +21,7 @@ func RunHTTPSuite(t *testing.T, open Opener) {
 	all = append(all, pullItems()...)
 	all = append(all, pushItems()...)
 	all = append(all, seqItems()...)
+	all = append(all, endpointItems()...)
 	for _, it := range all {
 		t.Run(it.name, func(t *testing.T) { it.run(t, open) })
 	}
