@@ -111,6 +111,7 @@ func (c *Client) update(ctx context.Context, fn func(tx *cacheTx) error) error {
 	if err != nil {
 		return err
 	}
+	c.announce(committed.changes)
 	for _, ch := range committed.changes {
 		m, ok := rc.tables[ch.resource]
 		if !ok {

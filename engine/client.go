@@ -40,6 +40,10 @@ type Deps struct {
 	Random func() float64
 	// Logf reports handler panics and background failures (console.error).
 	Logf func(format string, args ...any)
+	// Announce, when set, receives what every committed storage write
+	// transaction of this client changed (§12.10); other clients on the
+	// database pass it to Client.Refresh.
+	Announce func(changes []Change)
 	// NewMemStore makes memory storage; set by engine/memstore users to avoid
 	// an import cycle. Used when OpenStorage is nil and the type is "memory".
 	NewMemStore func(resources []string) Storage

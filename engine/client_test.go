@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -289,4 +290,35 @@ func TestCloseFromHandler(t *testing.T) {
 	require.NoError(t, <-closed)
 	_, err := e.c.Table("task")
 	requireProto(t, err, protocol.CodeInvalid, "Client has been destroyed", "$")
+}
+
+func TestAnnounceAndRefreshAcrossClients(t *testing.T) {
+	store := persistent{memstore.New([]string{"task", "note"})}
+	var mu sync.Mutex
+	var announced []engine.Change
+	open := func(announce func([]engine.Change)) *engine.Client {
+		cfg := `{"schema":` + fixtureS + `,"storage":{"type":"memory"},"sync":{"mode":"local-only"}}`
+		c, err := engine.NewClient(bg, value.MustParse(cfg), engine.Deps{Announce: announce,
+			OpenStorage: func(context.Context, engine.StorageConfig, *schema.Schema) (engine.Storage, error) { return store, nil }})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close(bg) })
+		return c
+	}
+	a := open(func(ch []engine.Change) { mu.Lock(); announced = append(announced, ch...); mu.Unlock() })
+	b := open(nil)
+	tb, _ := b.Table("task")
+	r, err := tb.Query(bg, value.MustParse(`{}`))
+	require.NoError(t, err)
+	require.Empty(t, r.Data) // b's resident rows are loaded now
+	ta, _ := a.Table("task")
+	_, err = ta.Mutate(bg, value.MustParse(`{"operation":"insert","id":"task:1","record":{"title":"A"}}`))
+	require.NoError(t, err)
+	mu.Lock()
+	require.Equal(t, []engine.Change{{Resource: "task", IDs: []string{"task:1"}}}, announced)
+	mu.Unlock()
+	require.NoError(t, b.Refresh(bg, announced))
+	r, err = tb.Query(bg, value.MustParse(`{}`))
+	require.NoError(t, err)
+	require.Len(t, r.Data, 1)
+	require.Equal(t, a.ClientID(), b.ClientID(), "one get-or-create clientId per database")
 }

@@ -164,6 +164,12 @@ type Events struct{ b *bus }
 // unsubscribe function. An unknown type fails with DFQL_INVALID
 // "Invalid event type: <type>", path "type".
 func (e Events) On(typ string, h Handler) (func(), error) {
+	e.b.mu.Lock()
+	closed := e.b.closed
+	e.b.mu.Unlock()
+	if closed {
+		return nil, errDestroyed()
+	}
 	f := Filter{}
 	if typ != "*" {
 		if !slices.Contains(protocol.EventTypes(), typ) {

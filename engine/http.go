@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/datafn/datafn-go/protocol"
 )
 
 // RequestTimeout is how long one protocol request may take (§9.5).
@@ -48,7 +50,13 @@ func (p *HTTPPoster) Post(ctx context.Context, op string, body []byte) (int, str
 	if p.Token != nil {
 		tok, err := p.Token(ctx)
 		if err != nil {
-			return 0, "", nil, err
+			if pe, ok := err.(*protocol.Error); ok {
+				return 0, "", nil, pe
+			}
+			// authToken failed: the request cannot be sent.
+			e := errNetwork()
+			e.Err = err
+			return 0, "", nil, e
 		}
 		if tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
