@@ -37,6 +37,10 @@ func testPL2(t *testing.T, open Opener) {
 	jsonEq(t, `{"task":[{"id":"task:1","title":"B"}]}`, res.Get("merged"))
 	jsonEq(t, `{"task":[]}`, res.Get("records"))
 	jsonEq(t, `{"task":"2"}`, res.Get("cursors"))
+	// partial + merge stays partial with the later keys replaced.
+	h.post("mutation", mut("task", "merge", "task:1", `{"title":"C","prio":1}`, "c1", "g2")).ok()
+	res = h.post("pull", `{"clientId":"c1","cursors":{"task":"1"}}`).ok()
+	require.Equal(t, `[{"id":"task:1","title":"C","prio":1}]`, res.Get("merged").Get("task").String())
 }
 
 func testPL3(t *testing.T, open Opener) {
