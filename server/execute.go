@@ -50,9 +50,8 @@ const (
 
 // executed is the outcome of one mutation inside a write transaction.
 type executed struct {
-	kind    outcomeKind
-	result  protocol.MutationResult
-	deduped bool
+	kind   outcomeKind
+	result protocol.MutationResult
 	// seq is the serverSeq of the change written, 0 when none.
 	seq      int64
 	resource string
@@ -163,5 +162,5 @@ func remembered(stored []byte) executed {
 			res.Errors[i].Retryable = false
 		}
 	}
-	return executed{kind: kind, result: res, deduped: true}
+	return executed{kind: kind, result: res}
 }
