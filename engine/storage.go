@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/datafn/datafn-go/protocol"
 	"github.com/datafn/datafn-go/value"
@@ -181,16 +180,4 @@ func ErrHydrationTransition() *protocol.Error {
 // ErrMissingStore is the error for a resource without an object store (§11.2).
 func ErrMissingStore(name string) *protocol.Error {
 	return protocol.Errorf(protocol.CodeInvalid, "storage", "Storage error: missing object store %s", name)
-}
-
-// storageFailed wraps a backend failure of operation op as an INTERNAL
-// storage error, keeping protocol errors unchanged.
-func storageFailed(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := err.(*protocol.Error); ok {
-		return err
-	}
-	return StorageError("storage."+op, fmt.Sprintf("%s failed", op), err)
 }
