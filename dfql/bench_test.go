@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
 )
@@ -50,5 +52,27 @@ func BenchmarkQuery100k(b *testing.B) {
 		if len(r.Rows) != 50 {
 			b.Fatal(len(r.Rows))
 		}
+	}
+}
+
+// TestParallelScanMatchesReference runs queries over a table large enough
+// for the parallel scan and compares them with the naive pipeline.
+func TestParallelScanMatchesReference(t *testing.T) {
+	s := fixture(t)
+	rows := benchRows(t, s.Resource("task"), parallelMin+1000)
+	for _, doc := range []string{
+		`{"resource":"task","filters":{"status":"active","prio":{"$gte":2}},"sort":["-prio","title"],"limit":50,"count":true}`,
+		`{"resource":"task","filters":{"prio":{"$in":[1,3]}},"sort":["title"],"offset":7,"limit":20}`,
+		`{"resource":"task","sort":["due"],"limit":5,"cursor":{"before":{"due":1700000020000,"id":"task:0020000"}}}`,
+		`{"resource":"task","sort":["-title"],"limit":3,"cursor":{"after":{"title":"title 0020000","id":"x"}}}`,
+		`{"resource":"task","filters":{"$or":[{"meta.color":"c3"},{"tags":{"$contains":"t5"}}]},"count":true}`,
+	} {
+		q, err := ParseQuery(s, value.MustParse(doc), server)
+		require.Nil(t, err, doc)
+		got := q.Eval(rows)
+		want, more, count := reference(q, rows)
+		require.Equal(t, count, got.Count, doc)
+		require.Equal(t, rowIDs(want), rowIDs(got.Rows), doc)
+		require.Equal(t, more, !got.NextCursor.IsAbsent(), doc)
 	}
 }

@@ -105,22 +105,8 @@ func (q *Query) evalRows(rows []*schema.Row) *Result {
 	if q.Limit > 0 {
 		k = q.Offset + q.Limit + 1
 	}
-	sel := newSelector(ord, k)
-	m := compileFilter(q.Filter)
-	for _, r := range rows {
-		if !m.match(r) {
-			continue
-		}
-		res.Count++
-		if q.Cursor != nil {
-			c := q.cmpPos(r, q.Cursor.Values)
-			if (q.Cursor.After && c <= 0) || (!q.Cursor.After && c >= 0) {
-				continue
-			}
-		}
-		sel.add(r)
-	}
-	all := sel.sorted()
+	count, all := q.scan(rows, ord, k)
+	res.Count = count
 	page, more := window(all, q.Offset, q.Limit)
 	if backward {
 		slices.Reverse(page)
