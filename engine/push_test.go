@@ -368,3 +368,32 @@ func TestPE10_IntervalBackoffAndReset(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, []int64{0, 2000, 6000, 14000, 15000}, at)
 }
+
+func TestConnectivityEventsAndStop(t *testing.T) {
+	e := newEnv(t, `"pushInterval":1000`)
+	e.seed(ready("0", "task", "note"))
+	e.tr.pull = emptyPull
+	require.NoError(t, e.c.Sync().Start(bg))
+	require.True(t, e.status().Running)
+	waitTimer(t, e, time.Second)
+	e.conn.Emit(engine.Offline)
+	e.conn.Emit(engine.Offline)
+	st := e.status()
+	require.False(t, st.IsOnline)
+	require.Empty(t, e.clock.Pending(), "the regular interval pauses offline")
+	e.conn.Emit(engine.Online)
+	waitTimer(t, e, time.Second)
+	e.c.Sync().Stop()
+	require.Empty(t, e.clock.Pending(), "stop clears the interval")
+	e.conn.Emit(engine.Offline) // no listener any more
+	st = e.status()
+	require.False(t, st.Running)
+	require.True(t, st.IsOnline)
+	var conn []string
+	for _, ev := range e.ev.all() {
+		if ev.Type == protocol.EventConnectivityChanged {
+			conn = append(conn, ev.Context.String())
+		}
+	}
+	require.Equal(t, []string{`{"isOnline":false}`, `{"isOnline":true}`}, conn)
+}
