@@ -132,3 +132,53 @@ func TestIntegrationOfflineWritesPushOnReconnect(t *testing.T) {
 	require.NoError(t, a.c.Sync().PullNow(bg))
 	require.Equal(t, b.query(t, "note", `{}`), a.query(t, "note", `{}`))
 }
+
+func TestIntegrationMT2_TwoClientsOnOneDatabase(t *testing.T) {
+	remote := realServer(t)
+	store := memstore.New([]string{"task", "note"})
+	lane := engine.NewMutexLane()
+	open := func() *realClient {
+		rc := &realClient{conn: engine.NewManualConnectivity(), ev: &recorder{}}
+		cfg := `{"schema":` + fixtureS + `,"storage":{"type":"memory"},"sync":{"remote":"` + remote + `","offlinability":true}}`
+		c, err := engine.NewClient(bg, value.MustParse(cfg), engine.Deps{Connectivity: rc.conn, Lane: lane, Logf: t.Logf,
+			OpenStorage: func(context.Context, engine.StorageConfig, *schema.Schema) (engine.Storage, error) {
+				return persistent{store}, nil
+			}})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close(bg) })
+		rc.c = c
+		_, err = c.Subscribe(rc.ev, engine.Filter{})
+		require.NoError(t, err)
+		return rc
+	}
+	a, b := open(), open()
+	require.Equal(t, a.c.ClientID(), b.c.ClientID())
+	require.NoError(t, a.c.Sync().Start(bg))
+	require.NoError(t, b.c.Sync().Start(bg))
+	require.True(t, a.mutate(t, "task", `{"operation":"insert","id":"task:s","record":{"title":"shared"}}`).OK)
+	for i, rc := range []*realClient{a, b} {
+		for k := 0; k < 4; k++ {
+			id := "task:" + string(rune('a'+i)) + string(rune('0'+k))
+			require.True(t, rc.mutate(t, "task", `{"operation":"insert","id":"`+id+`","record":{"title":"x"}}`).OK)
+			require.True(t, rc.mutate(t, "task", `{"operation":"merge","id":"task:s","record":{"title":"`+id+`"}}`).OK)
+		}
+	}
+	for _, rc := range []*realClient{a, b} {
+		eventually(t, func() bool {
+			st, _ := rc.c.Sync().Status(bg)
+			return st.Pending == 0
+		}, "drained")
+	}
+	require.NoError(t, a.c.Sync().PullNow(bg))
+	require.NoError(t, b.c.Sync().PullNow(bg))
+	server := openReal(t, remote, "observer", "")
+	want := server.query(t, "task", `{"sort":["id"]}`)
+	require.Contains(t, want, `{"id":"task:s","title":"task:b3","status":"active"}`)
+	require.Equal(t, want, a.query(t, "task", `{"sort":["id"]}`))
+	require.Equal(t, want, b.query(t, "task", `{"sort":["id"]}`))
+	for _, rc := range []*realClient{a, b} {
+		for _, ev := range rc.ev.all() {
+			require.NotContains(t, ev.Context.String(), "Non-monotonic cursor")
+		}
+	}
+}
