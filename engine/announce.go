@@ -52,7 +52,7 @@ func (c *Client) Refresh(ctx context.Context, changes []Change) error {
 	defer rc.mu.Unlock()
 	return c.store.View(ctx, func(tx ReadTx) error {
 		for _, ch := range changes {
-			m, ok := rc.tables[ch.Resource]
+			t, ok := rc.tables[ch.Resource]
 			res := c.schema.Resource(ch.Resource)
 			if !ok || res == nil {
 				continue
@@ -61,7 +61,7 @@ func (c *Client) Refresh(ctx context.Context, changes []Change) error {
 				delete(rc.tables, ch.Resource) // reloaded on the next query
 				continue
 			}
-			if err := refreshRows(tx, res, m, ch.IDs); err != nil {
+			if err := refreshRows(tx, res, t, ch.IDs); err != nil {
 				return err
 			}
 		}
@@ -69,18 +69,18 @@ func (c *Client) Refresh(ctx context.Context, changes []Change) error {
 	})
 }
 
-func refreshRows(tx ReadTx, res *schema.Resource, m map[string]*schema.Row, ids []string) error {
+func refreshRows(tx ReadTx, res *schema.Resource, t *residentTable, ids []string) error {
 	for _, id := range ids {
 		obj, ok, err := tx.Row(res.Name, id)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			delete(m, id)
+			t.remove(id)
 			continue
 		}
 		r := res.RowFromObject(obj)
-		m[id] = &r
+		t.put(&r)
 	}
 	return nil
 }

@@ -16,53 +16,72 @@ import (
 // loaded between a commit and the application of that commit to the cache.
 type rowCache struct {
 	mu     sync.RWMutex
-	tables map[string]map[string]*schema.Row
+	tables map[string]*residentTable
 }
 
-func newRowCache() *rowCache { return &rowCache{tables: map[string]map[string]*schema.Row{}} }
+// residentTable is one loaded table: rows by id, and the row list local
+// queries evaluate, rebuilt only after a write changed the table.
+type residentTable struct {
+	byID map[string]*schema.Row
+	list []*schema.Row // nil when stale
+}
 
-// cachedRows returns a snapshot of a table's rows, loading it when needed.
-// Rows are shared and immutable: writes replace them.
+func newRowCache() *rowCache { return &rowCache{tables: map[string]*residentTable{}} }
+
+func (t *residentTable) put(r *schema.Row) { t.byID[r.ID], t.list = r, nil }
+
+func (t *residentTable) remove(id string) {
+	if _, ok := t.byID[id]; ok {
+		delete(t.byID, id)
+		t.list = nil
+	}
+}
+
+// cachedRows returns the rows of a table, loading it when needed. The slice
+// and the rows are shared and never modified: writes replace them.
 func (c *Client) cachedRows(ctx context.Context, res *schema.Resource) ([]*schema.Row, error) {
-	resource := res.Name
 	rc := c.cache
 	rc.mu.RLock()
-	m, ok := rc.tables[resource]
-	if ok {
-		out := snapshot(m)
+	if t, ok := rc.tables[res.Name]; ok && t.list != nil {
 		rc.mu.RUnlock()
-		return out, nil
+		return t.list, nil
 	}
 	rc.mu.RUnlock()
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if m, ok := rc.tables[resource]; ok {
-		return snapshot(m), nil
+	t, ok := rc.tables[res.Name]
+	if !ok {
+		var err error
+		if t, err = c.loadTable(ctx, res); err != nil {
+			return nil, err
+		}
+		rc.tables[res.Name] = t
 	}
+	if t.list == nil {
+		t.list = make([]*schema.Row, 0, len(t.byID))
+		for _, r := range t.byID {
+			t.list = append(t.list, r)
+		}
+	}
+	return t.list, nil
+}
+
+func (c *Client) loadTable(ctx context.Context, res *schema.Resource) (*residentTable, error) {
 	var rows []value.Value
 	err := c.store.View(ctx, func(tx ReadTx) error {
 		var err error
-		rows, err = tx.Rows(resource)
+		rows, err = tx.Rows(res.Name)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	m = make(map[string]*schema.Row, len(rows))
+	t := &residentTable{byID: make(map[string]*schema.Row, len(rows))}
 	for _, obj := range rows {
 		r := res.RowFromObject(obj)
-		m[r.ID] = &r
+		t.byID[r.ID] = &r
 	}
-	rc.tables[resource] = m
-	return snapshot(m), nil
-}
-
-func snapshot(m map[string]*schema.Row) []*schema.Row {
-	out := make([]*schema.Row, 0, len(m))
-	for _, r := range m {
-		out = append(out, r)
-	}
-	return out
+	return t, nil
 }
 
 // cacheTx is the WriteTx the engine writes through: it records row changes
@@ -113,15 +132,15 @@ func (c *Client) update(ctx context.Context, fn func(tx *cacheTx) error) error {
 	}
 	c.announce(committed.changes)
 	for _, ch := range committed.changes {
-		m, ok := rc.tables[ch.resource]
+		t, ok := rc.tables[ch.resource]
 		if !ok {
 			continue
 		}
 		if ch.row.IsAbsent() {
-			delete(m, ch.id)
+			t.remove(ch.id)
 		} else if res := c.schema.Resource(ch.resource); res != nil {
 			r := res.RowFromObject(ch.row)
-			m[ch.id] = &r
+			t.put(&r)
 		}
 	}
 	return nil

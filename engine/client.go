@@ -79,6 +79,9 @@ func NewClient(ctx context.Context, cfgJSON value.Value, deps Deps) (*Client, er
 	return newClient(ctx, cfg, deps)
 }
 
+// Open is NewClient for an already validated configuration.
+func Open(ctx context.Context, cfg *Config, deps Deps) (*Client, error) { return newClient(ctx, cfg, deps) }
+
 func newClient(ctx context.Context, cfg *Config, deps Deps) (*Client, error) {
 	deps = withDefaults(deps)
 	c := &Client{cfg: cfg, schema: cfg.Schema, deps: deps, bus: newBus(deps.Logf), tables: map[string]*Table{}}

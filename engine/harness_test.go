@@ -199,7 +199,7 @@ func evJSON(e protocol.Event) string {
 
 // env is one client under test.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	clock *engine.FakeClock
 	conn  *engine.ManualConnectivity
 	tr    *fakeTransport
@@ -217,7 +217,7 @@ func withTransport(tr *fakeTransport) envOpt { return func(e *env, _ *engine.Dep
 
 // newEnv opens a client with schema S, memory storage and the given sync
 // options (JSON members of "sync", remote included by default).
-func newEnv(t *testing.T, syncOpts string, opts ...envOpt) *env {
+func newEnv(t testing.TB, syncOpts string, opts ...envOpt) *env {
 	t.Helper()
 	e := &env{t: t, clock: engine.NewFakeClock(time.UnixMilli(0)), conn: engine.NewManualConnectivity(),
 		tr: &fakeTransport{}, ev: &recorder{}, ts: 1000}
