@@ -80,7 +80,9 @@ func NewClient(ctx context.Context, cfgJSON value.Value, deps Deps) (*Client, er
 }
 
 // Open is NewClient for an already validated configuration.
-func Open(ctx context.Context, cfg *Config, deps Deps) (*Client, error) { return newClient(ctx, cfg, deps) }
+func Open(ctx context.Context, cfg *Config, deps Deps) (*Client, error) {
+	return newClient(ctx, cfg, deps)
+}
 
 func newClient(ctx context.Context, cfg *Config, deps Deps) (*Client, error) {
 	deps = withDefaults(deps)
