@@ -203,3 +203,28 @@ func requireProto(t *testing.T, err error, code protocol.Code, msg, path string)
 	require.Equal(t, msg, pe.Message)
 	require.Equal(t, path, pe.Path)
 }
+
+func TestH12_LowestPageCursorIsPulledFrom(t *testing.T) {
+	e := newEnv(t, `"hydration":{"clonePageSize":2,"bootResources":["task"],"backgroundResources":["note"]}`)
+	ids := []string{"task:1", "task:2", "task:3", "task:4", "task:5"}
+	_, first := pagedServer(ids, "5", 0)
+	_, later := pagedServer(ids, "6", 0) // another client merged task:1 as seq 6
+	e.tr.clone = func(r protocol.CloneRequest) (protocol.CloneResult, error) {
+		if r.Page != nil && r.Page.AfterID == nil {
+			return first(r)
+		}
+		return later(r)
+	}
+	e.tr.pull = func(r protocol.PullRequest) (protocol.PullResult, error) {
+		if r.Cursors["task"] != "5" {
+			return protocol.PullResult{OK: true, Cursors: r.Cursors}, nil
+		}
+		return protocol.PullResult{OK: true, Cursors: map[string]string{"task": "6"},
+			Merged: map[string][]value.Value{"task": rows(`[{"id":"task:1","title":"merged"}]`)}}, nil
+	}
+	require.NoError(t, e.c.Sync().Start(context.Background()))
+	require.JSONEq(t, `{"clientId":"c1","cursors":{"task":"5"},"limit":200,"includeJoins":true}`, e.tr.ops("pull")[0].body)
+	row, _ := e.row("task", "task:1")
+	require.Equal(t, `{"id":"task:1","title":"merged"}`, row)
+	require.Equal(t, "6", e.status().Cursors["task"])
+}
