@@ -224,6 +224,10 @@ func (c *Client) leave(ctx context.Context) {
 // ClientID is the client's clientId.
 func (c *Client) ClientID() string { return c.clientID }
 
+// Schema is the client's schema (the bridge converts dates by field type,
+// §9.6).
+func (c *Client) Schema() *schema.Schema { return c.schema }
+
 // Config is the validated configuration.
 func (c *Client) Config() *Config { return c.cfg }
 

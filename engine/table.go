@@ -17,6 +17,9 @@ type Table struct {
 // Name is the resource name.
 func (t *Table) Name() string { return t.res.Name }
 
+// Resource is the table's schema resource.
+func (t *Table) Resource() *schema.Resource { return t.res }
+
 // Version is the resource's schema version.
 func (t *Table) Version() int { return t.res.Version }
 
