@@ -101,7 +101,7 @@ type FaultInjector interface {
 }
 
 // GlobalCursorKey is the cursor key of the global cursor (§1.2).
-const GlobalCursorKey = "__global_cursor__"
+const GlobalCursorKey = protocol.GlobalCursorKey
 
 // HydrationState is a resource's hydration state (§11.4).
 type HydrationState string
