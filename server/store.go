@@ -53,6 +53,15 @@ type ReadTx interface {
 	Query(q *dfql.Query) (*dfql.Result, error)
 }
 
+// RawScanner is an optional capability of a ReadTx (check with a type
+// assertion): Scan without decoding, for callers that copy rows to the wire
+// unchanged (clone). Decoding rows into value.Value dominates Scan's cost.
+type RawScanner interface {
+	// ScanRaw visits what Scan returns, in the same order, as each row's id
+	// and JSON text; row is only valid during the call.
+	ScanRaw(res *schema.Resource, afterID *string, limit int, fn func(id string, row []byte) error) error
+}
+
 // WriteTx can also write.
 type WriteTx interface {
 	ReadTx

@@ -3,7 +3,10 @@
 package sqlite
 
 import (
+	"database/sql"
+
 	"github.com/datafn/datafn-go/dfql"
+	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/server/sqlq"
 )
 
@@ -28,4 +31,33 @@ func (q dfqlQuerier) Query(st sqlq.Statement, row func(scan func(dest ...any) er
 		}
 	}
 	return rows.Err()
+}
+
+// ScanRaw implements server.RawScanner: Scan without decoding.
+func (t *readTx) ScanRaw(res *schema.Resource, afterID *string, limit int, fn func(id string, row []byte) error) error {
+	if limit <= 0 {
+		limit = -1
+	}
+	q := `SELECT id, data FROM datafn_rows WHERE namespace = ? AND resource = ? ORDER BY id LIMIT ?`
+	args := []any{t.ns, res.Name, limit}
+	if afterID != nil {
+		q = `SELECT id, data FROM datafn_rows WHERE namespace = ? AND resource = ? AND id > ? ORDER BY id LIMIT ?`
+		args = []any{t.ns, res.Name, *afterID, limit}
+	}
+	rows, err := t.q.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return wrap("scan", err)
+	}
+	defer rows.Close()
+	var id string
+	var data sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&id, &data); err != nil {
+			return wrap("scan", err)
+		}
+		if err := fn(id, data); err != nil {
+			return err
+		}
+	}
+	return wrap("scan", rows.Err())
 }

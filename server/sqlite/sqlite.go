@@ -30,6 +30,8 @@ import (
 type Store struct {
 	w *sql.DB // one connection, BEGIN IMMEDIATE
 	r *sql.DB // readers
+
+	stmts map[string]*sql.Stmt // hot writer statements, prepared at Open
 }
 
 var _ server.Store = (*Store)(nil)
@@ -69,8 +71,12 @@ func OpenStore(path string) (*Store, error) {
 	n := runtime.GOMAXPROCS(0) + 2
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r}
+	s := &Store{w: w, r: r, stmts: map[string]*sql.Stmt{}}
 	if err := s.exec(context.Background(), internalDDL...); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.prepare(context.Background()); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -123,6 +129,20 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// prepare prepares the hot write statements on the writer connection,
+// outside any transaction (the writer pool's only connection is busy during
+// one): preparing costs about as much as running a small INSERT.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, q := range []string{sqlPut, sqlDelete, sqlAppendChange, sqlPutIdempotency, sqlSaveSeq} {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		s.stmts[q] = st
+	}
+	return nil
+}
+
 // Read runs fn in one read transaction: SQLite's WAL gives it one snapshot
 // from its first read to its end.
 func (s *Store) Read(ctx context.Context, ns string, fn func(server.ReadTx) error) error {
@@ -152,7 +172,7 @@ func (s *Store) Write(ctx context.Context, ns string, fn func(server.WriteTx) er
 			tx.Rollback()
 		}
 	}()
-	wt := &writeTx{readTx: readTx{ctx: ctx, q: tx, ns: ns}, tx: tx}
+	wt := &writeTx{readTx: readTx{ctx: ctx, q: tx, ns: ns}, tx: tx, store: s}
 	if wt.seq, err = wt.readTx.CurrentSeq(); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/server"
+	"github.com/datafn/datafn-go/server/sqlq"
 	"github.com/datafn/datafn-go/value"
 )
 
@@ -83,22 +84,25 @@ func (t *readTx) Scan(res *schema.Resource, afterID *string, limit int) ([]value
 	return scanValues(rows)
 }
 
-// scanValues parses the single JSON column of every row.
+// scanValues decodes the single JSON column of every row.
 func scanValues(rows *sql.Rows) ([]value.Value, error) {
 	defer rows.Close()
-	var out []value.Value
+	var batch sqlq.JSONBatch
 	var data sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&data); err != nil {
 			return nil, wrap("scan", err)
 		}
-		v, err := value.Parse(data)
-		if err != nil {
-			return nil, wrap("scan: parse", err)
-		}
-		out = append(out, v)
+		batch.Add(data)
 	}
-	return out, wrap("scan", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, wrap("scan", err)
+	}
+	if batch.Len() == 0 {
+		return nil, nil
+	}
+	out, err := batch.Decode()
+	return out, wrap("scan", err)
 }
 
 // Count counts the rows of a resource.
@@ -134,22 +138,28 @@ func (t *readTx) Changes(after map[string]int64, limit int) ([]server.Change, er
 
 func appendChanges(out []server.Change, res string, rows *sql.Rows) ([]server.Change, error) {
 	defer rows.Close()
+	var batch sqlq.JSONBatch
 	var data sql.RawBytes
+	first := len(out)
 	for rows.Next() {
 		c := server.Change{Resource: res}
 		if err := rows.Scan(&c.Seq, &c.ID, &c.Op, &data); err != nil {
 			return nil, wrap("changes", err)
 		}
-		if data != nil {
-			v, err := value.Parse(data)
-			if err != nil {
-				return nil, wrap("changes: parse", err)
-			}
-			c.Data = v
-		}
+		batch.Add(data)
 		out = append(out, c)
 	}
-	return out, wrap("changes", rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, wrap("changes", err)
+	}
+	vals, err := batch.Decode()
+	if err != nil {
+		return nil, wrap("changes", err)
+	}
+	for i, v := range vals {
+		out[first+i].Data = v
+	}
+	return out, nil
 }
 
 // Idempotency returns a stored mutation result.
@@ -170,6 +180,8 @@ func (t *readTx) Idempotency(clientID, mutationID string) ([]byte, bool, error) 
 type writeTx struct {
 	readTx
 	tx       *sql.Tx
+	store    *Store
+	stmts    map[string]*sql.Stmt // this transaction's handles on prepared statements
 	seq      int64
 	startSeq int64
 	depth    int // savepoint nesting
@@ -178,19 +190,35 @@ type writeTx struct {
 // CurrentSeq is the counter including this transaction's allocations.
 func (t *writeTx) CurrentSeq() (int64, error) { return t.seq, nil }
 
+// exec runs a hot write statement through a prepared statement.
+func (t *writeTx) exec(query string, args ...any) (sql.Result, error) {
+	st, ok := t.stmts[query]
+	if !ok {
+		prep, ok := t.store.stmts[query]
+		if !ok {
+			return t.q.ExecContext(t.ctx, query, args...)
+		}
+		st = t.tx.StmtContext(t.ctx, prep)
+		if t.stmts == nil {
+			t.stmts = map[string]*sql.Stmt{}
+		}
+		t.stmts[query] = st
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
 // Put inserts or replaces a row.
 func (t *writeTx) Put(res *schema.Resource, id string, row value.Value) error {
-	_, err := t.q.ExecContext(t.ctx,
-		`INSERT INTO datafn_rows (namespace, resource, id, data) VALUES (?, ?, ?, ?)
-		 ON CONFLICT (namespace, resource, id) DO UPDATE SET data = excluded.data`,
+	_, err := t.exec(
+		sqlPut,
 		t.ns, res.Name, id, string(value.AppendJSON(nil, row)))
 	return wrap("put", err)
 }
 
 // Delete removes a row if it exists.
 func (t *writeTx) Delete(res *schema.Resource, id string) error {
-	_, err := t.q.ExecContext(t.ctx,
-		`DELETE FROM datafn_rows WHERE namespace = ? AND resource = ? AND id = ?`, t.ns, res.Name, id)
+	_, err := t.exec(
+		sqlDelete, t.ns, res.Name, id)
 	return wrap("delete", err)
 }
 
@@ -201,9 +229,8 @@ func (t *writeTx) AppendChange(resource, id, op string, data value.Value) (int64
 		d = string(value.AppendJSON(nil, data))
 	}
 	seq := t.seq + 1
-	_, err := t.q.ExecContext(t.ctx,
-		`INSERT INTO __datafn_changes (namespace, resource, server_seq, record_id, op, data, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(
+		sqlAppendChange,
 		t.ns, resource, seq, id, op, d, time.Now().UnixMilli())
 	if err != nil {
 		return 0, wrap("append change", err)
@@ -217,18 +244,14 @@ func (t *writeTx) saveSeq() error {
 	if t.seq == t.startSeq {
 		return nil
 	}
-	_, err := t.q.ExecContext(t.ctx,
-		`INSERT INTO __datafn_meta (namespace, seq) VALUES (?, ?)
-		 ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq`, t.ns, t.seq)
+	_, err := t.exec(sqlSaveSeq, t.ns, t.seq)
 	return wrap("save seq", err)
 }
 
 // PutIdempotency stores (or replaces) a mutation result.
 func (t *writeTx) PutIdempotency(clientID, mutationID string, result []byte) error {
-	_, err := t.q.ExecContext(t.ctx,
-		`INSERT INTO __datafn_idempotency (namespace, client_id, mutation_id, result, created_at)
-		 VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT (namespace, client_id, mutation_id) DO UPDATE SET result = excluded.result`,
+	_, err := t.exec(
+		sqlPutIdempotency,
 		t.ns, clientID, mutationID, string(result), time.Now().UnixMilli())
 	return wrap("put idempotency", err)
 }
@@ -268,3 +291,18 @@ func (t *writeTx) MarkSeeded(clientID string) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, wrap("mark seeded", err)
 }
+
+const sqlPut = `INSERT INTO datafn_rows (namespace, resource, id, data) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (namespace, resource, id) DO UPDATE SET data = excluded.data`
+
+const sqlDelete = `DELETE FROM datafn_rows WHERE namespace = ? AND resource = ? AND id = ?`
+
+const sqlAppendChange = `INSERT INTO __datafn_changes (namespace, resource, server_seq, record_id, op, data, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+const sqlPutIdempotency = `INSERT INTO __datafn_idempotency (namespace, client_id, mutation_id, result, created_at)
+		 VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (namespace, client_id, mutation_id) DO UPDATE SET result = excluded.result`
+
+const sqlSaveSeq = `INSERT INTO __datafn_meta (namespace, seq) VALUES (?, ?)
+		 ON CONFLICT (namespace) DO UPDATE SET seq = excluded.seq`

@@ -74,10 +74,17 @@ func (b *Builder) posLt(v Val, c value.Value) string {
 }
 
 // cursor keeps the rows strictly after (or before) the cursor position in
-// the query's order: the lexicographic expansion over Order() terms, exactly
-// as dfql compares a row with a position.
+// the query's order: the lexicographic expansion over Order() terms up to
+// the first id term (ids are unique, later terms cannot matter), exactly as
+// dfql compares a row with a position.
 func (b *Builder) cursor(q *dfql.Query, d Dialect) string {
 	terms := q.Order()
+	for i, t := range terms {
+		if t.Field == dfql.IDField {
+			terms = terms[:i+1]
+			break
+		}
+	}
 	var alts []string
 	var prefix []string
 	for i, t := range terms {

@@ -365,3 +365,36 @@ func testWriteError(t *testing.T, open func(t *testing.T) server.Store) {
 	})
 	require.NoError(t, e.write(func(tx server.WriteTx) error { return nil }))
 }
+
+// testScanRaw checks the optional RawScanner against Scan.
+func testScanRaw(t *testing.T, open func(t *testing.T) server.Store) {
+	e := setup(t, open)
+	e.put("task", `{"id":"task:😀","t":"x"}`, `{"id":"task:a","n":null,"u":"é"}`, `{"id":"task:Ａ"}`, `{"id":"task:Z","big":1700000000000}`)
+	e.read(func(tx server.ReadTx) error {
+		rs, ok := tx.(server.RawScanner)
+		if !ok {
+			t.Skip("no RawScanner")
+		}
+		for _, after := range []*string{nil, ptr("task:Z"), ptr("task:😀")} {
+			for _, limit := range []int{0, 2} {
+				want, err := tx.Scan(e.res("task"), after, limit)
+				require.NoError(t, err)
+				var got []string
+				require.NoError(t, rs.ScanRaw(e.res("task"), after, limit, func(id string, row []byte) error {
+					v, err := value.Parse(row)
+					require.NoError(t, err)
+					require.Equal(t, id, v.Get("id").Str())
+					got = append(got, Canonical(v))
+					return nil
+				}))
+				require.Len(t, got, len(want))
+				for i := range want {
+					require.Equal(t, Canonical(want[i]), got[i])
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func ptr(s string) *string { return &s }

@@ -152,19 +152,24 @@ func (g gen) withCursor(e *env, parts []string, rows []*schema.Row) []string {
 	return append(parts, fmt.Sprintf(`"cursor":{%q:%s}`, dir, pos))
 }
 
-// testDifferential checks that a few hundred random queries give the same
-// JSON through the store's SQL as through dfql's Eval.
+// testDifferential checks that a few hundred random queries per seed give
+// the same JSON through the store's SQL as through dfql's Eval.
 func testDifferential(t *testing.T, open func(t *testing.T) server.Store) {
+	seeds := []int64{1, 2, 3}
+	if v, err := strconv.ParseInt(os.Getenv("DATAFN_DIFF_SEED"), 10, 64); err == nil {
+		seeds = []int64{v}
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { differential(t, open, seed) })
+	}
+}
+
+func differential(t *testing.T, open func(t *testing.T) server.Store, seed int64) {
 	e := setup(t, open)
 	sc, err := parseSchema(DiffSchema)
 	require.NoError(t, err)
 	e.sc = sc
 	require.NoError(t, e.store.Migrate(e.ctx, sc))
-	seed := int64(1)
-	if v, err := strconv.ParseInt(os.Getenv("DATAFN_DIFF_SEED"), 10, 64); err == nil {
-		seed = v
-	}
-	t.Logf("seed %d (set DATAFN_DIFF_SEED to change)", seed)
 	g := gen{rand.New(rand.NewSource(seed))}
 	var docs []string
 	for i := 0; i < diffRows; i++ {

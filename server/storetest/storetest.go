@@ -163,6 +163,7 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"DeleteAndMissing", testDelete},
 		{"ORD2_ScanCodePointOrder", testScanOrder},
 		{"ScanPaging", testScanPaging},
+		{"ScanRaw", testScanRaw},
 		{"Count", testCount},
 		{"SeqAllocation", testSeq},
 		{"NamespaceIsolation", testIsolation},
