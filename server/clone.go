@@ -26,7 +26,7 @@ func (s *Server) clone(r *request) response {
 	if perr != nil {
 		return errorResponse(perr)
 	}
-	var out protocol.CloneResult
+	var out []byte
 	err := s.cfg.Store.Read(r.ctx, r.ns, func(tx ReadTx) error {
 		var err error
 		out, err = plan.run(tx)
@@ -35,7 +35,7 @@ func (s *Server) clone(r *request) response {
 	if err != nil {
 		return errorResponse(protocol.Internal(err))
 	}
-	return okResponse(out)
+	return rawResponse(out)
 }
 
 func (s *Server) clonePlan(body value.Value) (*clonePlan, *protocol.Error) {
@@ -104,39 +104,97 @@ func (s *Server) cloneTable(v value.Value, path string) (*schema.Resource, *prot
 	return rs, nil
 }
 
-// run reads every table in the snapshot tx. A table is read one row past
-// its limit to learn whether more rows remain.
-func (p *clonePlan) run(tx ReadTx) (protocol.CloneResult, error) {
+// run reads every table in the snapshot tx and writes the result JSON
+// (protocol.CloneResult) by hand: rows go to the wire as stored.
+func (p *clonePlan) run(tx ReadTx) ([]byte, error) {
 	seq, err := tx.CurrentSeq()
 	if err != nil {
-		return protocol.CloneResult{}, err
+		return nil, err
 	}
 	limit := MaxCloneRecords
 	if p.paged {
 		limit = p.limit
 	}
-	out := protocol.CloneResult{OK: true, Data: map[string][]value.Value{}, Cursors: map[string]string{}}
-	next := map[string]*string{}
+	next := make([]*string, len(p.tables))
 	more := false
-	for _, rs := range p.tables {
-		rows, err := tx.Scan(rs, p.afterID, limit+1)
-		if err != nil {
-			return protocol.CloneResult{}, err
+	buf := []byte(`{"ok":true,"data":{`)
+	for i, rs := range p.tables {
+		buf = append(appendKey(buf, i, rs.Name), '[')
+		if buf, next[i], err = appendRows(buf, tx, rs, p.afterID, limit); err != nil {
+			return nil, err
 		}
-		next[rs.Name] = nil
-		if len(rows) > limit {
-			rows = rows[:limit]
-			last := rows[limit-1].Get("id").Str()
-			next[rs.Name] = &last
+		buf = append(buf, ']')
+		more = more || next[i] != nil
+	}
+	buf = append(buf, `},"cursors":{`...)
+	for i, rs := range p.tables {
+		buf = value.AppendString(appendKey(buf, i, rs.Name), protocol.FormatCursor(seq))
+	}
+	if !more && !p.paged {
+		return append(buf, "}}"...), nil
+	}
+	buf = append(buf, `},"next":{`...)
+	for i, rs := range p.tables {
+		buf = appendKey(buf, i, rs.Name)
+		if next[i] == nil {
+			buf = append(buf, "null"...)
+		} else {
+			buf = value.AppendString(buf, *next[i])
+		}
+	}
+	return append(buf, `},"paginated":true}`...), nil
+}
+
+// appendKey writes `"name":`, after a comma unless it is the first key.
+func appendKey(buf []byte, i int, name string) []byte {
+	if i > 0 {
+		buf = append(buf, ',')
+	}
+	return append(value.AppendString(buf, name), ':')
+}
+
+// rawScanner is the optional store capability of reading rows as their
+// stored JSON text, which clone copies to the wire without decoding.
+type rawScanner interface {
+	ScanRaw(res *schema.Resource, afterID *string, limit int, fn func(id string, row []byte) error) error
+}
+
+// appendRows writes up to limit rows after afterID, comma separated. It
+// reads one row more to learn whether more remain; then it returns the id of
+// the last row written, else nil.
+func appendRows(buf []byte, tx ReadTx, rs *schema.Resource, afterID *string, limit int) ([]byte, *string, error) {
+	n, last, more := 0, "", false
+	emit := func(id string, row []byte) error {
+		if n == limit {
 			more = true
+			return nil
 		}
-		out.Data[rs.Name] = rows
-		out.Cursors[rs.Name] = protocol.FormatCursor(seq)
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf, last = append(buf, row...), id
+		n++
+		return nil
 	}
-	if more || p.paged {
-		out.Next, out.Paginated = next, true
+	if raw, ok := tx.(rawScanner); ok {
+		if err := raw.ScanRaw(rs, afterID, limit+1, emit); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		rows, err := tx.Scan(rs, afterID, limit+1)
+		if err != nil {
+			return nil, nil, err
+		}
+		var tmp []byte
+		for _, r := range rows {
+			tmp = value.AppendJSON(tmp[:0], r)
+			_ = emit(r.Get("id").Str(), tmp)
+		}
 	}
-	return out, nil
+	if !more {
+		return buf, nil, nil
+	}
+	return buf, &last, nil
 }
 
 // positiveInt reports whether v is an integer number >= 1.

@@ -14,7 +14,11 @@ type response struct {
 	// status overrides the status derived from err (200 without err).
 	status int
 	result any
-	err    *protocol.Error
+	// raw, when set, is the result's JSON text, written as it is: endpoints
+	// that build large results by hand (clone, query) skip encoding/json,
+	// which would re-validate and compact every byte.
+	raw []byte
+	err *protocol.Error
 }
 
 // envelope is the wire form of every response body (§6.2).
@@ -26,6 +30,9 @@ type envelope struct {
 
 func okResponse(result any) response { return response{result: result} }
 
+// rawResponse is a success whose result is already JSON text.
+func rawResponse(result []byte) response { return response{raw: result} }
+
 func errorResponse(err error) response { return response{err: protocol.As(err)} }
 
 // partial is the partial-failure envelope: the first error plus the result.
@@ -36,6 +43,12 @@ func partial(status int, first *protocol.Error, result any) response {
 // write sends resp as an envelope. The cause of an INTERNAL error is logged
 // and never sent.
 func (s *Server) write(w http.ResponseWriter, resp response) {
+	if resp.err == nil && resp.raw != nil {
+		body := make([]byte, 0, len(resp.raw)+24)
+		body = append(append(append(body, `{"ok":true,"result":`...), resp.raw...), '}')
+		s.send(w, http.StatusOK, body)
+		return
+	}
 	env := envelope{OK: resp.err == nil, Result: resp.result}
 	status := http.StatusOK
 	if resp.err != nil {
@@ -57,8 +70,12 @@ func (s *Server) write(w http.ResponseWriter, resp response) {
 		body, _ = marshal(envelope{Error: &b})
 		status = http.StatusInternalServerError
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	s.send(w, status, body)
+}
+
+// send writes a JSON body.
+func (s *Server) send(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

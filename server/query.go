@@ -1,21 +1,12 @@
 package server
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/datafn/datafn-go/dfql"
 	"github.com/datafn/datafn-go/protocol"
-	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
 )
-
-// Querier is the optional capability of a ReadTx that runs a validated DFQL
-// query in the database (filter, order and limit in SQL). A ReadTx without
-// it is served by scanning the resource and evaluating the query with dfql.
-type Querier interface {
-	Query(q *dfql.Query) (*dfql.Result, error)
-}
 
 // queryOptions are the server's validation options (§4.11: limit <= 100).
 var queryOptions = dfql.Options{MaxLimit: protocol.MaxLimit}
@@ -51,10 +42,10 @@ func (s *Server) query(r *request) response {
 			return errorResponse(perr)
 		}
 	}
-	out := make([]json.RawMessage, len(qs))
+	out := make([][]byte, len(qs))
 	err := s.cfg.Store.Read(r.ctx, r.ns, func(tx ReadTx) error {
 		for i, q := range qs {
-			res, err := runQuery(tx, q)
+			res, err := tx.Query(q)
 			if err != nil {
 				return err
 			}
@@ -66,9 +57,16 @@ func (s *Server) query(r *request) response {
 		return errorResponse(protocol.Internal(err))
 	}
 	if !batch {
-		return okResponse(out[0])
+		return rawResponse(out[0])
 	}
-	return okResponse(out)
+	buf := []byte{'['}
+	for i, o := range out {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, o...)
+	}
+	return rawResponse(append(buf, ']'))
 }
 
 // queryIn validates and runs one query of a transact step in tx, so it sees
@@ -78,29 +76,12 @@ func (s *Server) queryIn(tx ReadTx, v value.Value) (value.Value, *protocol.Error
 	if perr != nil {
 		return value.Value{}, perr, nil
 	}
-	res, err := runQuery(tx, q)
+	res, err := tx.Query(q)
 	if err != nil {
 		return value.Value{}, nil, err
 	}
 	out, err := value.Parse(q.AppendResultJSON(nil, res))
 	return out, nil, err
-}
-
-// runQuery executes q in tx, in the database when the store can.
-func runQuery(tx ReadTx, q *dfql.Query) (*dfql.Result, error) {
-	if qt, ok := tx.(Querier); ok {
-		return qt.Query(q)
-	}
-	objs, err := tx.Scan(q.Resource, nil, 0)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]*schema.Row, len(objs))
-	for i, o := range objs {
-		row := q.Resource.RowFromObject(o)
-		rows[i] = &row
-	}
-	return q.Eval(rows), nil
 }
 
 // prefixPath puts a batch position in front of an error's path (§6.2).
