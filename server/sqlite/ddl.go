@@ -55,7 +55,7 @@ var internalDDL = []string{
 // ^[A-Za-z_][A-Za-z0-9_]*$ (schema validation), so they are safe inline.
 func indexDDL(resource, field string) string {
 	return "CREATE INDEX IF NOT EXISTS " + IndexName(resource, field) +
-		" ON datafn_rows (namespace, json_extract(data, '$." + field + "'), id)" +
+		" ON datafn_rows (namespace, resource, json_extract(data, '$." + field + "'), id)" +
 		" WHERE resource = '" + resource + "'"
 }
 

@@ -124,9 +124,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both connection pools.
+// Close closes both connection pools, first letting SQLite refresh the
+// planner statistics it finds stale (PRAGMA optimize, as SQLite recommends
+// before closing), so the next run picks the expression indexes.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	_, err := s.w.Exec("PRAGMA optimize")
+	return errors.Join(err, s.r.Close(), s.w.Close())
 }
 
 // prepare prepares the hot write statements on the writer connection,
