@@ -2,6 +2,7 @@ package server
 
 import (
 	"sort"
+	"strconv"
 
 	"github.com/datafn/datafn-go/protocol"
 	"github.com/datafn/datafn-go/schema"
@@ -41,7 +42,49 @@ func (s *Server) pull(r *request) response {
 	if err != nil {
 		return errorResponse(protocol.Internal(err))
 	}
-	return okResponse(plan.result(changes))
+	return rawResponse(plan.appendJSON(nil, plan.result(changes)))
+}
+
+// appendJSON writes out as protocol.PullResult does, by hand and with
+// resources and cursors in request order.
+func (p *pullPlan) appendJSON(buf []byte, out protocol.PullResult) []byte {
+	buf = append(buf, `{"ok":true,"records":{`...)
+	for i, rs := range p.order {
+		buf = appendValues(appendKey(buf, i, rs.Name), out.Records[rs.Name])
+	}
+	buf = append(buf, `},"merged":{`...)
+	for i, rs := range p.order {
+		buf = appendValues(appendKey(buf, i, rs.Name), out.Merged[rs.Name])
+	}
+	buf = append(buf, `},"deleted":{`...)
+	for i, rs := range p.order {
+		buf = append(appendKey(buf, i, rs.Name), '[')
+		for j, id := range out.Deleted[rs.Name] {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = value.AppendString(buf, id)
+		}
+		buf = append(buf, ']')
+	}
+	buf = append(buf, `},"cursors":{`...)
+	for i, k := range p.keys {
+		buf = value.AppendString(appendKey(buf, i, k), out.Cursors[k])
+	}
+	buf = append(buf, `},"hasMore":`...)
+	return append(strconv.AppendBool(buf, out.HasMore), '}')
+}
+
+// appendValues writes a JSON array of values.
+func appendValues(buf []byte, vals []value.Value) []byte {
+	buf = append(buf, '[')
+	for i, v := range vals {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = value.AppendJSON(buf, v)
+	}
+	return append(buf, ']')
 }
 
 func (s *Server) pullPlan(body value.Value) (*pullPlan, *protocol.Error) {
