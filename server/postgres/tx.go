@@ -11,6 +11,7 @@ import (
 
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/server"
+	"github.com/datafn/datafn-go/server/sqlq"
 	"github.com/datafn/datafn-go/value"
 )
 
@@ -94,31 +95,24 @@ func (t *readTx) Scan(res *schema.Resource, afterID *string, limit int) ([]value
 	if err != nil {
 		return nil, wrap("scan", err)
 	}
-	return ScanValues(rows)
+	return scanValues(rows)
 }
 
-// ScanValues parses the single JSON column of every row and closes rows.
-func ScanValues(rows pgx.Rows) ([]value.Value, error) {
+// scanValues decodes the single jsonb column of every row and closes rows.
+func scanValues(rows pgx.Rows) ([]value.Value, error) {
 	defer rows.Close()
-	var out []value.Value
+	var batch sqlq.JSONBatch
 	for rows.Next() {
-		raw := rows.RawValues()
-		v, err := parseJSONB(raw[0])
-		if err != nil {
-			return nil, wrap("scan: parse", err)
-		}
-		out = append(out, v)
+		batch.Add(rows.RawValues()[0])
 	}
-	return out, wrap("scan", rows.Err())
-}
-
-// parseJSONB parses a jsonb column in either wire format: binary jsonb is
-// a version byte (1) followed by the JSON text.
-func parseJSONB(b []byte) (value.Value, error) {
-	if len(b) > 0 && b[0] == 1 {
-		b = b[1:]
+	if err := rows.Err(); err != nil {
+		return nil, wrap("scan", err)
 	}
-	return value.Parse(b)
+	if batch.Len() == 0 {
+		return nil, nil
+	}
+	out, err := batch.Decode()
+	return out, wrap("scan", err)
 }
 
 // Count counts the rows of a resource.
@@ -160,21 +154,24 @@ func (t *readTx) Changes(after map[string]int64, limit int) ([]server.Change, er
 	}
 	defer rows.Close()
 	var out []server.Change
+	var batch sqlq.JSONBatch
 	for rows.Next() {
 		var c server.Change
-		var data []byte
-		if err := rows.Scan(&c.Resource, &c.Seq, &c.ID, &c.Op, &data); err != nil {
+		if err := rows.Scan(&c.Resource, &c.Seq, &c.ID, &c.Op, nil); err != nil {
 			return nil, wrap("changes", err)
 		}
-		if data != nil {
-			if c.Data, err = value.Parse(data); err != nil {
-				return nil, wrap("changes: parse", err)
-			}
-		}
+		batch.Add(rows.RawValues()[4])
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap("changes", err)
+	}
+	vals, err := batch.Decode()
+	if err != nil {
+		return nil, wrap("changes", err)
+	}
+	for i, v := range vals {
+		out[i].Data = v
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, nil
