@@ -69,7 +69,7 @@ func (g gen) array(depth int) value.Value {
 	return value.Arr(el)
 }
 
-var metaKeys = []string{"color", "size", "deep", `q"k`, "it's"}
+var metaKeys = []string{"color", "size", "deep", `q"k`, "it's", `b\s`}
 
 func (g gen) object(depth int) value.Value {
 	var keys []string
@@ -132,7 +132,7 @@ func (g gen) row(i int) value.Value {
 }
 
 var filterKeys = []string{"id", "s", "t", "n", "b", "d", "tags", "meta", "j", "meta.color", "meta.size",
-	"meta.deep.color", `meta.q"k`, "meta.it's", "j.color", "meta.deep.deep.size"}
+	"meta.deep.color", `meta.q"k`, "meta.it's", `meta.b\s`, "j.color", "meta.deep.deep.size"}
 
 var opNames = []string{"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$contains",
 	"$startsWith", "$endsWith", "$like", "$ilike", "$not_like", "$not_ilike", "$is_null", "$is_not_null",
