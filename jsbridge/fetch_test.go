@@ -95,7 +95,9 @@ func TestFetchPosterFailures(t *testing.T) {
 		{"token fails", `return Promise.resolve(new Response("{}"));`,
 			func(context.Context) (string, error) { return "", errors.New("no session") }, netFail},
 		{"token protocol error passes through", `return Promise.resolve(new Response("{}"));`,
-			func(context.Context) (string, error) { return "", protocol.Errorf(protocol.CodeForbidden, "$", "Forbidden") },
+			func(context.Context) (string, error) {
+				return "", protocol.Errorf(protocol.CodeForbidden, "$", "Forbidden")
+			},
 			&protocol.Error{Code: protocol.CodeForbidden, Message: "Forbidden", Path: "$"}},
 	}
 	for _, tc := range cases {
