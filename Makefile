@@ -12,7 +12,7 @@ WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native test-wasm build run bench clean
+.PHONY: all check test test-native test-wasm test-e2e build npm-build run bench clean
 
 all: build
 
@@ -24,7 +24,7 @@ check:
 	GOOS=js GOARCH=wasm $(GO) vet ./...
 
 ## test: check, then every test
-test: check test-native test-wasm
+test: check test-native test-wasm test-e2e
 
 test-native:
 	$(GO) test -race -count=1 -timeout 10m $(NATIVE_PKGS)
@@ -41,13 +41,28 @@ $(WASMBROWSERTEST): tools/go.mod tools/go.sum $(wildcard $(shell $(GO) env GOROO
 	@mkdir -p $(@D)
 	cd tools && env -u GOOS -u GOARCH GOFLAGS=-buildvcs=false $(GO) build -o $(CURDIR)/$@ github.com/agnivade/wasmbrowsertest
 
-build:
+build: npm-build
 	@mkdir -p bin
 	@if [ -d cmd/datafn-server ]; then $(GO) build -o bin/datafn-server ./cmd/datafn-server; fi
 
 run: build
-	@mkdir -p data
+	@mkdir -p data web/vendor/datafn
+	cp npm/dist/* web/vendor/datafn/
 	./bin/datafn-server --schema web/schema.json --db sqlite:data/datafn.db --addr 127.0.0.1:8080 --static web
+
+## npm-build: npm/dist gets index.js and index.d.ts (datafn.wasm and wasm_exec.js
+## come from the wasm build); the demo in web/ loads its copy from web/vendor/datafn.
+npm-build:
+	@mkdir -p npm/dist web/vendor/datafn
+	cp npm/src/index.js npm/src/index.d.ts npm/dist/
+	cp npm/dist/* web/vendor/datafn/
+
+## test-e2e: npm package, demo and sync tests in headless Chromium against bin/datafn-server
+test-e2e: build
+	@command -v node >/dev/null || { echo "test-e2e: node is missing; install it with: apt-get install -y nodejs npm" >&2; exit 1; }
+	@scripts/ensure-chromium
+	@if [ ! -d e2e/node_modules ]; then cd e2e && npm ci --no-audit --no-fund; fi
+	cd e2e && node --test --test-concurrency=1
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(NATIVE_PKGS)
