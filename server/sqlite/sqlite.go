@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/server"
@@ -32,6 +33,20 @@ type Store struct {
 	r *sql.DB // readers
 
 	stmts map[string]*sql.Stmt // hot writer statements, prepared at Open
+
+	writes atomic.Int64 // committed Writes, to run optimize now and then
+}
+
+// optimizeEvery is how many committed Writes pass between two runs of
+// PRAGMA optimize.
+const optimizeEvery = 1000
+
+// optimize refreshes the planner statistics that are stale. Without them
+// SQLite never prefers an expression index over the primary key; with
+// them it uses the indexes of selective indices.base fields.
+func (s *Store) optimize(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	return err
 }
 
 var _ server.Store = (*Store)(nil)
@@ -80,6 +95,10 @@ func OpenStore(path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.optimize(context.Background()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: optimize: %w", err)
+	}
 	return s, nil
 }
 
@@ -90,6 +109,8 @@ func dsn(path, txlock string) string {
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMs))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Bounded ANALYZE work for PRAGMA optimize (see optimize).
+	q.Add("_pragma", "analysis_limit(400)")
 	q.Set("_txlock", txlock)
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
@@ -112,7 +133,10 @@ func (s *Store) Migrate(ctx context.Context, sc *schema.Schema) error {
 			stmts = append(stmts, indexDDL(res.Name, f))
 		}
 	}
-	return s.exec(ctx, stmts...)
+	if err := s.exec(ctx, stmts...); err != nil {
+		return err
+	}
+	return s.optimize(ctx)
 }
 
 // Ping checks that the database answers.
@@ -189,6 +213,11 @@ func (s *Store) Write(ctx context.Context, ns string, fn func(server.WriteTx) er
 	committed = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	if s.writes.Add(1)%optimizeEvery == 0 {
+		// Statistics only steer the planner: a failure here is not the
+		// write's failure.
+		_ = s.optimize(ctx)
 	}
 	return nil
 }
