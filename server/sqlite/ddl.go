@@ -54,14 +54,14 @@ var internalDDL = []string{
 // (sqlq), or SQLite would not use it. Resource and field names match
 // ^[A-Za-z_][A-Za-z0-9_]*$ (schema validation), so they are safe inline.
 func indexDDL(resource, field string) string {
-	return "CREATE INDEX IF NOT EXISTS " + IndexName(resource, field) +
+	return "CREATE INDEX IF NOT EXISTS " + indexName(resource, field) +
 		" ON datafn_rows (namespace, resource, json_extract(data, '$." + field + "'), id)" +
 		" WHERE resource = '" + resource + "'"
 }
 
-// IndexName is the name of the index of one resource field: a hash keeps it
+// indexName is the name of the index of one resource field: a hash keeps it
 // unique and short whatever the (case-sensitive) names are.
-func IndexName(resource, field string) string {
+func indexName(resource, field string) string {
 	h := sha256.Sum256([]byte(resource + "\x00" + field))
 	return "datafn_ix_" + strings.ToLower(hex.EncodeToString(h[:8]))
 }
