@@ -7,7 +7,7 @@ NATIVE_PKGS := ./...
 # Packages whose tests also run in headless Chromium under GOOS=js GOARCH=wasm
 # (pure Go ones, and jsbridge/, idb/, wasm/ which only build there). Leave out
 # tests that need files or a native server unless scripts/wasm-exec starts it.
-WASM_PKGS := ./value/ ./schema/ ./dfql/ ./jsbridge/
+WASM_PKGS := ./value/ ./schema/ ./dfql/ ./jsbridge/ ./idb/
 WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest

@@ -1,0 +1,291 @@
+//go:build js && wasm
+
+package idb
+
+import (
+	"errors"
+	"math"
+	"strconv"
+
+	"github.com/datafn/datafn-go/engine"
+	"github.com/datafn/datafn-go/value"
+)
+
+// writeTx implements engine.WriteTx. Every write appends one element to the
+// transaction's JSON buffer; flush hands the buffer to JavaScript with one
+// JSON.parse and issues the puts and deletes back to back without waiting
+// for them. Their failures abort the transaction, which commit reports.
+type writeTx struct {
+	readTx
+	lastSeq int64 // highest seq assigned so far, -1 until read
+}
+
+type opKind uint8
+
+const (
+	opPut           opKind = iota // store.put(element)
+	opDelete                      // store.delete(element)
+	opDeleteThrough               // store.delete(IDBKeyRange.upperBound(element))
+)
+
+type bufOp struct {
+	store string
+	kind  opKind
+}
+
+// queue starts the next element of the buffer and records its operation;
+// the caller appends the element's JSON to t.buf.
+func (t *txn) queue(store string, kind opKind) {
+	if len(t.buf) == 0 {
+		t.buf = append(t.buf, '[')
+	} else {
+		t.buf = append(t.buf, ',')
+	}
+	t.ops = append(t.ops, bufOp{store: store, kind: kind})
+}
+
+// flush issues the buffered writes.
+func (t *txn) flush() (err error) {
+	if t.err != nil {
+		return t.err
+	}
+	if len(t.ops) == 0 {
+		return nil
+	}
+	defer func() {
+		if err != nil {
+			t.fail(err)
+			err = t.err
+		}
+	}()
+	defer catch(&err)
+	src := string(append(t.buf, ']'))
+	ops := t.ops
+	t.buf, t.ops = t.buf[:0], t.ops[:0]
+	arr := jsJSON.Call("parse", src)
+	for i, op := range ops {
+		st, v := t.store(op.store), arr.Index(i)
+		switch op.kind {
+		case opPut:
+			st.Call("put", v)
+		case opDelete:
+			st.Call("delete", v)
+		case opDeleteThrough:
+			st.Call("delete", jsKeyRange.Call("upperBound", v))
+		}
+	}
+	return nil
+}
+
+// putMeta buffers the meta record {type, key, value}.
+func (t *txn) putMeta(typ, key string, v value.Value) {
+	t.queue(metaStore, opPut)
+	t.buf = append(t.buf, `{"type":`...)
+	t.buf = value.AppendString(t.buf, typ)
+	t.buf = append(t.buf, `,"key":`...)
+	t.buf = value.AppendString(t.buf, key)
+	t.buf = append(t.buf, `,"value":`...)
+	t.buf = value.AppendJSON(t.buf, v)
+	t.buf = append(t.buf, '}')
+}
+
+// deleteMeta buffers the removal of the meta record [typ, key].
+func (t *txn) deleteMeta(typ, key string) {
+	t.queue(metaStore, opDelete)
+	t.buf = append(t.buf, '[')
+	t.buf = value.AppendString(t.buf, typ)
+	t.buf = append(t.buf, ',')
+	t.buf = value.AppendString(t.buf, key)
+	t.buf = append(t.buf, ']')
+}
+
+// fault reports (and consumes) an injected failure of op.
+func (w *writeTx) fault(op string) error {
+	if !w.s.takeFault(op) {
+		return nil
+	}
+	if op == "changelogAppend" {
+		return engine.ErrAppendFailed(errInjected)
+	}
+	return engine.StorageError("storage."+op, op+" failed", errInjected)
+}
+
+func (w *writeTx) PutRow(resource string, row value.Value) error {
+	if err := w.fault("putRow"); err != nil {
+		return err
+	}
+	if err := w.checkResource(resource); err != nil {
+		return err
+	}
+	if row.Kind() != value.Object || row.Get("id").Kind() != value.String {
+		return engine.StorageError("storage.putRow", "row must be an object with a string id", nil)
+	}
+	w.queue(resource, opPut)
+	w.buf = value.AppendJSON(w.buf, row)
+	return nil
+}
+
+func (w *writeTx) DeleteRow(resource, id string) error {
+	if err := w.fault("deleteRow"); err != nil {
+		return err
+	}
+	if err := w.checkResource(resource); err != nil {
+		return err
+	}
+	w.queue(resource, opDelete)
+	w.buf = value.AppendString(w.buf, id)
+	return nil
+}
+
+func (w *writeTx) SetCursor(key, cursor string) error {
+	if err := w.fault("setCursor"); err != nil {
+		return err
+	}
+	w.putMeta(metaCursor, key, value.Str(cursor))
+	return nil
+}
+
+func (w *writeTx) SetHydration(resource string, s engine.HydrationState) error {
+	if err := w.fault("setHydrationState"); err != nil {
+		return err
+	}
+	cur, err := w.Hydration(resource)
+	if err != nil {
+		return err
+	}
+	if err := engine.CheckHydrationTransition(cur, s); err != nil {
+		return err
+	}
+	if cur != s {
+		w.putMeta(metaHydration, resource, value.Str(string(s)))
+	}
+	return nil
+}
+
+func (w *writeTx) ResetHydration(resource string) error {
+	w.putMeta(metaHydration, resource, value.Str(string(engine.NotStarted)))
+	return nil
+}
+
+func (w *writeTx) SetCloneProgress(resource string, p engine.CloneProgress) error {
+	if err := w.fault("setCloneProgress"); err != nil {
+		return err
+	}
+	w.putMeta(metaClone, resource, value.Obj([]string{"afterId", "cursor"},
+		[]value.Value{value.Str(p.AfterID), value.Str(p.Cursor)}))
+	return nil
+}
+
+func (w *writeTx) DeleteCloneProgress(resource string) error {
+	w.deleteMeta(metaClone, resource)
+	return nil
+}
+
+func restoreKey(k engine.RestoreKey) string { return k.Resource + "/" + k.ID }
+
+func (w *writeTx) AddRestore(k engine.RestoreKey) error {
+	if err := w.fault("addRestore"); err != nil {
+		return err
+	}
+	w.putMeta(metaRestore, restoreKey(k), value.Obj([]string{"resource", "id"},
+		[]value.Value{value.Str(k.Resource), value.Str(k.ID)}))
+	return nil
+}
+
+func (w *writeTx) RemoveRestore(k engine.RestoreKey) error {
+	w.deleteMeta(metaRestore, restoreKey(k))
+	return nil
+}
+
+func (w *writeTx) SetEpochs(cloneEpoch, caughtUpEpoch int64) error {
+	if err := w.fault("setEpochs"); err != nil {
+		return err
+	}
+	w.putMeta(metaSync, "cloneEpoch", value.Num(float64(cloneEpoch)))
+	w.putMeta(metaSync, "caughtUpEpoch", value.Num(float64(caughtUpEpoch)))
+	return nil
+}
+
+func (w *writeTx) GetOrCreateClientID(newID string) (string, error) {
+	id, ok, err := w.ClientID()
+	if err != nil || ok {
+		return id, err
+	}
+	if err := w.fault("clientId"); err != nil {
+		return "", err
+	}
+	w.putMeta(metaClient, "clientId", value.Str(newID))
+	return newID, nil
+}
+
+func (w *writeTx) ChangelogAck(throughSeq float64) error {
+	if err := w.fault("changelogAck"); err != nil {
+		return err
+	}
+	if throughSeq != math.Trunc(throughSeq) || math.IsInf(throughSeq, 0) {
+		return engine.ErrThroughSeq()
+	}
+	w.queue(changelogStore, opDeleteThrough)
+	w.buf = value.AppendNumber(w.buf, throughSeq)
+	return nil
+}
+
+// ChangelogAppend looks the pair up in by_client_mutation and otherwise
+// stores e with the next seq. The next seq is 1 + the larger of the
+// lastSeq meta record and the highest key in the store, read once per
+// transaction, so neither an emptied store nor a reset key generator can
+// make a seq come back (§11.5, LM-6).
+func (w *writeTx) ChangelogAppend(e engine.ChangelogEntry) (engine.ChangelogEntry, error) {
+	if err := w.fault("changelogAppend"); err != nil {
+		return engine.ChangelogEntry{}, err
+	}
+	if e.ClientID == "" || e.MutationID == "" {
+		return engine.ChangelogEntry{}, engine.ErrAppendFailed(errors.New("clientId and mutationId are required"))
+	}
+	calls := []call{findCall(e.ClientID, e.MutationID)}
+	if w.lastSeq < 0 {
+		calls = append(calls,
+			call{store: metaStore, method: "get", args: []any{metaKey(metaChangelog, keyLastSeq)}},
+			call{store: changelogStore, method: "openKeyCursor", args: []any{nil, "prev"}})
+	}
+	res, err := w.do(calls...)
+	if err != nil {
+		return engine.ChangelogEntry{}, err
+	}
+	if old, ok, err := jsonValue(res[0]); err != nil || ok {
+		return entryFromValue(old), err
+	}
+	if w.lastSeq < 0 {
+		w.lastSeq = recordInt(res[1])
+		if cur := res[2]; cur.Truthy() {
+			w.lastSeq = max(w.lastSeq, int64(cur.Get("key").Float()))
+		}
+	}
+	w.lastSeq++
+	e.Seq = w.lastSeq
+	w.queue(changelogStore, opPut)
+	w.buf = appendEntry(w.buf, e)
+	w.putMeta(metaChangelog, keyLastSeq, value.Num(float64(e.Seq)))
+	return e, nil
+}
+
+// appendEntry appends the stored form of a changelog entry (§11.5).
+func appendEntry(dst []byte, e engine.ChangelogEntry) []byte {
+	dst = append(dst, `{"seq":`...)
+	dst = strconv.AppendInt(dst, e.Seq, 10)
+	dst = append(dst, `,"clientId":`...)
+	dst = value.AppendString(dst, e.ClientID)
+	dst = append(dst, `,"mutationId":`...)
+	dst = value.AppendString(dst, e.MutationID)
+	dst = append(dst, `,"mutation":`...)
+	dst = value.AppendJSON(dst, e.Mutation)
+	dst = append(dst, `,"timestampMs":`...)
+	dst = strconv.AppendInt(dst, e.TimestampMs, 10)
+	if e.UserID != "" {
+		dst = append(dst, `,"userId":`...)
+		dst = value.AppendString(dst, e.UserID)
+	}
+	dst = append(dst, `,"timestamp":`...)
+	dst = value.AppendString(dst, e.Timestamp)
+	return append(dst, '}')
+}
