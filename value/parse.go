@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -30,7 +31,14 @@ func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
 // Parse decodes one JSON document. Duplicate object keys keep the last value
 // at the first key's position. Strings must be valid UTF-8.
 func Parse(data []byte) (Value, error) {
-	p := parser{data: data}
+	p := parsers.Get().(*parser)
+	p.data, p.pos = data, 0
+	defer func() {
+		p.data = nil
+		if cap(p.vstack) <= 4096 {
+			parsers.Put(p)
+		}
+	}()
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -55,10 +63,21 @@ func MustParse(s string) Value {
 	return v
 }
 
+// parsers recycles parsers so that their member stacks and key cache are
+// reused across documents.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
 type parser struct {
-	data   []byte
-	pos    int
-	intern map[string]string
+	data []byte
+	pos  int
+	// keys is a tiny cache of recent object keys, so that keys repeated
+	// across the objects of one document share one allocation without the
+	// cost of a map per Parse call.
+	keys [32]string
+	// kstack and vstack hold the members of the objects and arrays being
+	// built; each finished one is copied out in exactly sized slices.
+	kstack []string
+	vstack []Value
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Offset: p.pos, Msg: msg} }
@@ -114,12 +133,12 @@ func (p *parser) object(depth int) (Value, error) {
 		return Value{}, p.fail("nesting too deep")
 	}
 	p.pos++ // {
-	keys := make([]string, 0, 8)
-	vals := make([]Value, 0, 8)
+	base := len(p.kstack)
+	defer func() { p.kstack, p.vstack = p.kstack[:base], p.vstack[:base] }()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
-		return Obj(keys, vals), nil
+		return Obj(nil, nil), nil
 	}
 	for {
 		p.skipSpace()
@@ -140,11 +159,11 @@ func (p *parser) object(depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		if i := indexString(keys, k); i >= 0 {
-			vals[i] = v
+		if i := indexString(p.kstack[base:], k); i >= 0 {
+			p.vstack[base+i] = v
 		} else {
-			keys = append(keys, k)
-			vals = append(vals, v)
+			p.kstack = append(p.kstack, k)
+			p.vstack = append(p.vstack, v)
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) {
@@ -155,7 +174,12 @@ func (p *parser) object(depth int) (Value, error) {
 			p.pos++
 		case '}':
 			p.pos++
-			return Obj(keys, vals), nil
+			n := len(p.kstack) - base
+			keys := make([]string, n)
+			vals := make([]Value, n)
+			copy(keys, p.kstack[base:])
+			copy(vals, p.vstack[base:])
+			return Value{kind: Object, comp: &compound{keys: keys, vals: vals}}, nil
 		default:
 			return Value{}, p.fail("expected comma or end of object")
 		}
@@ -176,11 +200,13 @@ func (p *parser) array(depth int) (Value, error) {
 		return Value{}, p.fail("nesting too deep")
 	}
 	p.pos++ // [
-	var elems []Value
+	base := len(p.vstack)
+	// Arrays share vstack with objects; pad kstack so both stay aligned.
+	defer func() { p.kstack, p.vstack = p.kstack[:base], p.vstack[:base] }()
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
-		return Arr(elems), nil
+		return Arr(nil), nil
 	}
 	for {
 		p.skipSpace()
@@ -188,7 +214,8 @@ func (p *parser) array(depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		elems = append(elems, v)
+		p.kstack = append(p.kstack, "")
+		p.vstack = append(p.vstack, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return Value{}, p.fail("unexpected end in array")
@@ -198,7 +225,9 @@ func (p *parser) array(depth int) (Value, error) {
 			p.pos++
 		case ']':
 			p.pos++
-			return Arr(elems), nil
+			elems := make([]Value, len(p.vstack)-base)
+			copy(elems, p.vstack[base:])
+			return Value{kind: Array, comp: &compound{vals: elems}}, nil
 		default:
 			return Value{}, p.fail("expected comma or end of array")
 		}
@@ -240,18 +269,15 @@ func (p *parser) str(isKey bool) (string, error) {
 }
 
 func (p *parser) internKey(raw []byte) string {
-	if p.intern == nil {
-		p.intern = make(map[string]string, 16)
-	}
-	if s, ok := p.intern[string(raw)]; ok {
-		return s
-	}
-	if len(p.intern) >= 1024 {
+	if len(raw) == 0 || len(raw) > 64 {
 		return string(raw)
 	}
-	s := string(raw)
-	p.intern[s] = s
-	return s
+	slot := &p.keys[(len(raw)*31+int(raw[0])*7+int(raw[len(raw)-1]))&(len(p.keys)-1)]
+	if *slot == string(raw) {
+		return *slot
+	}
+	*slot = string(raw)
+	return *slot
 }
 
 // slowStr decodes a string with escapes.
