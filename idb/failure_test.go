@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -213,4 +214,24 @@ func TestInjectedFaults(t *testing.T) {
 			require.NoError(t, s.Update(context.Background(), fn), "the fault fires once")
 		})
 	}
+}
+
+// TestAwaitingOtherWorkEndsTheTransaction: fn breaks the rule of §11.6 and
+// waits for a timer; IndexedDB commits the (empty) transaction meanwhile, and
+// the next storage call says why it failed. The buffered write is lost with
+// it, not half-committed.
+func TestAwaitingOtherWorkEndsTheTransaction(t *testing.T) {
+	s := openFresh(t, fixture())
+	seed(t, s)
+	err := s.Update(testCtx(t), func(tx engine.WriteTx) error {
+		require.NoError(t, tx.PutRow("task", value.MustParse(`{"id":"task:2"}`)))
+		<-time.After(20 * time.Millisecond)
+		_, _, err := tx.Row("task", "task:2")
+		return err
+	})
+	var pe *protocol.Error
+	require.ErrorAs(t, err, &pe)
+	require.Regexp(t, `^Storage error: transaction ended early \(only storage calls may be awaited inside a transaction\): `+
+		`(TransactionInactiveError|InvalidStateError): `, pe.Message)
+	requireSeedOnly(t, s)
 }

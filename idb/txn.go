@@ -3,6 +3,7 @@
 package idb
 
 import (
+	"errors"
 	"syscall/js"
 
 	"github.com/datafn/datafn-go/value"
@@ -138,7 +139,13 @@ func (t *txn) requestError(req js.Value) error {
 // fail records the first failure and aborts the transaction.
 func (t *txn) fail(cause error) {
 	if t.err == nil {
-		t.err = storageError("transaction failed", cause)
+		what := "transaction failed"
+		if errors.Is(cause, ErrTransactionInactive) || errors.Is(cause, ErrInvalidState) {
+			// IndexedDB committed the transaction when control went back
+			// to the event loop with no request pending (§11.6).
+			what = "transaction ended early (only storage calls may be awaited inside a transaction)"
+		}
+		t.err = storageError(what, cause)
 	}
 	t.abort()
 }
