@@ -7,12 +7,12 @@ NATIVE_PKGS := ./...
 # Packages whose tests also run in headless Chromium under GOOS=js GOARCH=wasm
 # (pure Go ones, and jsbridge/, idb/, wasm/ which only build there). Leave out
 # tests that need files or a native server unless scripts/wasm-exec starts it.
-WASM_PKGS := ./value/ ./schema/ ./dfql/ ./jsbridge/ ./idb/
+WASM_PKGS := ./value/ ./schema/ ./dfql/ ./jsbridge/ ./idb/ ./wasm/
 WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native test-wasm test-e2e build npm-build run bench clean
+.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench clean
 
 all: build
 
@@ -30,7 +30,11 @@ test-native:
 	$(GO) test -race -count=1 -timeout 10m $(NATIVE_PKGS)
 
 ## test-wasm: the WASM_PKGS tests in headless Chromium (installs Chromium as root)
-test-wasm: $(WASMBROWSERTEST)
+# scripts/wasm-exec starts this server for the test pages (wasm/ tests the
+# browser client against it; the other packages ignore it).
+test-wasm: export DATAFN_TEST_SERVER_CMD = $(CURDIR)/bin/datafn-server --schema $(CURDIR)/wasm/testdata/schema.json \
+	--db sqlite:$$DATAFN_TEST_SERVER_TMP/db --addr 127.0.0.1:0 --cors-origin '*'
+test-wasm: $(WASMBROWSERTEST) build
 	@scripts/ensure-chromium
 	GOOS=js GOARCH=wasm $(GO) test -exec=$(CURDIR)/scripts/wasm-exec -timeout 5m $(WASM_TESTFLAGS) $(WASM_PKGS)
 
@@ -41,9 +45,17 @@ $(WASMBROWSERTEST): tools/go.mod tools/go.sum $(wildcard $(shell $(GO) env GOROO
 	@mkdir -p $(@D)
 	cd tools && env -u GOOS -u GOARCH GOFLAGS=-buildvcs=false $(GO) build -o $(CURDIR)/$@ github.com/agnivade/wasmbrowsertest
 
-build: npm-build
+build: build-wasm npm-build
 	@mkdir -p bin
 	@if [ -d cmd/datafn-server ]; then $(GO) build -o bin/datafn-server ./cmd/datafn-server; fi
+
+## build-wasm: npm/dist/datafn.wasm and the wasm_exec.js of the same Go toolchain
+build-wasm:
+	@mkdir -p npm/dist
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o npm/dist/datafn.wasm ./wasm/
+	@goroot=$$($(GO) env GOROOT); \
+	  if [ -f "$$goroot/lib/wasm/wasm_exec.js" ]; then cp "$$goroot/lib/wasm/wasm_exec.js" npm/dist/; \
+	  else cp "$$goroot/misc/wasm/wasm_exec.js" npm/dist/; fi
 
 run: build
 	@mkdir -p data web/vendor/datafn

@@ -66,6 +66,9 @@ func (p *FetchPoster) Post(ctx context.Context, op string, body []byte) (int, st
 	if p.Token != nil {
 		tok, err := p.Token(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return 0, "", nil, errAborted()
+			}
 			return 0, "", nil, tokenError(err)
 		}
 		if tok != "" {
