@@ -50,7 +50,7 @@ func TestLaneExcludes(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	waitLockState(t, l1.LockName(), 1, 0) // the abandoned request is withdrawn
 
-	rOther, err := other.Acquire(shortCtx(t))
+	rOther, err := other.Acquire(testCtx(t))
 	require.NoError(t, err, "another database has its own lane")
 	rOther()
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"syscall/js"
+	"time"
 
 	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/schema"
@@ -195,8 +196,8 @@ type openResult struct {
 
 // openDB runs one indexedDB.open request (version 0: the current version)
 // and upgrades in its upgradeneeded event. While the request is blocked by
-// connections that do not close, it waits until ctx ends; a connection that
-// opens after the caller gave up is closed.
+// connections that do not close, it waits up to blockedWait (or until ctx
+// ends); a connection that opens after the caller gave up is closed.
 func openDB(ctx context.Context, name string, version int, defs []storeDef) (js.Value, error) {
 	factory := js.Global().Get("indexedDB")
 	if !factory.Truthy() {
@@ -266,8 +267,12 @@ func watchOpen(req js.Value, defs []storeDef, result chan<- openResult, blocked 
 	req.Set("onblocked", onBlocked)
 }
 
+// blockedWait is how long an open waits once it is blocked by connections
+// that ignore versionchange (an old page of the app, say) before it fails.
+var blockedWait = 10 * time.Second
+
 func awaitOpen(ctx context.Context, result chan openResult, blocked <-chan struct{}) (js.Value, error) {
-	wasBlocked := false
+	var giveUp <-chan time.Time // set once the request is blocked
 	for {
 		select {
 		case r := <-result:
@@ -279,17 +284,31 @@ func awaitOpen(ctx context.Context, result chan openResult, blocked <-chan struc
 			}
 			return r.db, nil
 		case <-blocked:
-			wasBlocked = true
+			if giveUp != nil {
+				continue
+			}
+			timer := time.NewTimer(blockedWait)
+			defer timer.Stop()
+			giveUp = timer.C
+		case <-giveUp:
+			abandonOpen(result)
+			return js.Value{}, engine.StorageError("storage", "open: upgrade blocked by another open connection", errBlocked)
 		case <-ctx.Done():
-			go func() {
-				if r := <-result; r.err == nil {
-					r.db.Call("close")
-				}
-			}()
-			if wasBlocked {
+			abandonOpen(result)
+			if giveUp != nil {
 				return js.Value{}, engine.StorageError("storage", "open: upgrade blocked by another open connection", errBlocked)
 			}
 			return js.Value{}, engine.StorageError("storage", "open: "+ctx.Err().Error(), ctx.Err())
 		}
 	}
+}
+
+// abandonOpen closes the connection of an open request nobody waits for
+// any more, should it still succeed.
+func abandonOpen(result chan openResult) {
+	go func() {
+		if r := <-result; r.err == nil {
+			r.db.Call("close")
+		}
+	}()
 }

@@ -37,8 +37,9 @@ var (
 
 // Open opens (creating or upgrading as needed) the IndexedDB database
 // dbName with the layout of §11.2 for resources; remote-only resources get
-// no store. ctx bounds the open, including the wait while another open
-// connection blocks an upgrade.
+// no store. ctx bounds the open. An upgrade blocked by another connection
+// that does not close on versionchange fails after 10 s with INTERNAL
+// "Storage error: open: upgrade blocked by another open connection".
 func Open(ctx context.Context, dbName string, resources []*schema.Resource) (*Store, error) {
 	defs, err := layout(resources)
 	if err != nil {

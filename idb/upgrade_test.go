@@ -3,7 +3,6 @@
 package idb
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -130,8 +129,8 @@ func TestUpgradeWhileAnotherStoreIsOpen(t *testing.T) {
 }
 
 // TestUpgradeBlocked: a connection that ignores versionchange blocks the
-// upgrade; Open waits until its context ends, then succeeds once the
-// connection is gone.
+// upgrade; Open gives up after blockedWait, and succeeds once the connection
+// is gone.
 func TestUpgradeBlocked(t *testing.T) {
 	name := dbName(t)
 	t.Cleanup(func() { deleteDB(t, name) })
@@ -144,9 +143,9 @@ func TestUpgradeBlocked(t *testing.T) {
 		req.onsuccess = () => ok(req.result); // no onversionchange: it stays open
 	});`, name)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	_, err = Open(ctx, name, schemaB())
+	defer func(d time.Duration) { blockedWait = d }(blockedWait)
+	blockedWait = 100 * time.Millisecond
+	_, err = Open(testCtx(t), name, schemaB())
 	require.ErrorContains(t, err, "Storage error: open: upgrade blocked by another open connection")
 	require.ErrorIs(t, err, errBlocked)
 
