@@ -42,24 +42,51 @@ func (s *Server) pull(r *request) response {
 	if err != nil {
 		return errorResponse(protocol.Internal(err))
 	}
-	return rawResponse(plan.appendJSON(nil, plan.result(changes)))
+	out, err := plan.result(changes)
+	if err != nil {
+		return errorResponse(protocol.Internal(err))
+	}
+	return rawResponse(plan.appendJSON(make([]byte, 0, out.size()+256), out))
 }
 
-// appendJSON writes out as protocol.PullResult does, by hand and with
-// resources and cursors in request order.
-func (p *pullPlan) appendJSON(buf []byte, out protocol.PullResult) []byte {
+// pullOut is a pull result whose rows are JSON text, so rows that were not
+// folded go from the store to the response without being decoded.
+type pullOut struct {
+	records, merged map[string][][]byte
+	deleted         map[string][]string
+	cursors         map[string]string
+	hasMore         bool
+}
+
+// size is the number of bytes the rows of out take, to size the response
+// buffer once.
+func (o *pullOut) size() int {
+	n := 0
+	for _, m := range []map[string][][]byte{o.records, o.merged} {
+		for _, docs := range m {
+			for _, d := range docs {
+				n += len(d) + 1
+			}
+		}
+	}
+	return n
+}
+
+// appendJSON writes out in the shape of protocol.PullResult, by hand and
+// with resources and cursors in request order.
+func (p *pullPlan) appendJSON(buf []byte, out pullOut) []byte {
 	buf = append(buf, `{"ok":true,"records":{`...)
 	for i, rs := range p.order {
-		buf = appendValues(appendKey(buf, i, rs.Name), out.Records[rs.Name])
+		buf = appendDocs(appendKey(buf, i, rs.Name), out.records[rs.Name])
 	}
 	buf = append(buf, `},"merged":{`...)
 	for i, rs := range p.order {
-		buf = appendValues(appendKey(buf, i, rs.Name), out.Merged[rs.Name])
+		buf = appendDocs(appendKey(buf, i, rs.Name), out.merged[rs.Name])
 	}
 	buf = append(buf, `},"deleted":{`...)
 	for i, rs := range p.order {
 		buf = append(appendKey(buf, i, rs.Name), '[')
-		for j, id := range out.Deleted[rs.Name] {
+		for j, id := range out.deleted[rs.Name] {
 			if j > 0 {
 				buf = append(buf, ',')
 			}
@@ -69,20 +96,20 @@ func (p *pullPlan) appendJSON(buf []byte, out protocol.PullResult) []byte {
 	}
 	buf = append(buf, `},"cursors":{`...)
 	for i, k := range p.keys {
-		buf = value.AppendString(appendKey(buf, i, k), out.Cursors[k])
+		buf = value.AppendString(appendKey(buf, i, k), out.cursors[k])
 	}
 	buf = append(buf, `},"hasMore":`...)
-	return append(strconv.AppendBool(buf, out.HasMore), '}')
+	return append(strconv.AppendBool(buf, out.hasMore), '}')
 }
 
-// appendValues writes a JSON array of values.
-func appendValues(buf []byte, vals []value.Value) []byte {
+// appendDocs writes a JSON array of JSON documents.
+func appendDocs(buf []byte, docs [][]byte) []byte {
 	buf = append(buf, '[')
-	for i, v := range vals {
+	for i, d := range docs {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = value.AppendJSON(buf, v)
+		buf = append(buf, d...)
 	}
 	return append(buf, ']')
 }
@@ -125,12 +152,11 @@ func (s *Server) pullPlan(body value.Value) (*pullPlan, *protocol.Error) {
 }
 
 // result applies §8.4 steps 2-5 to the changes read with limit L+1.
-func (p *pullPlan) result(changes []Change) protocol.PullResult {
+func (p *pullPlan) result(changes []Change) (pullOut, error) {
 	sort.SliceStable(changes, func(i, j int) bool { return changes[i].Seq < changes[j].Seq })
-	out := protocol.PullResult{OK: true, HasMore: len(changes) > p.limit,
-		Records: map[string][]value.Value{}, Merged: map[string][]value.Value{},
-		Deleted: map[string][]string{}, Cursors: map[string]string{}}
-	if out.HasMore {
+	out := pullOut{hasMore: len(changes) > p.limit, records: map[string][][]byte{},
+		merged: map[string][][]byte{}, deleted: map[string][]string{}, cursors: map[string]string{}}
+	if out.hasMore {
 		changes = changes[:p.limit]
 	}
 	top := map[string]int64{}
@@ -140,68 +166,92 @@ func (p *pullPlan) result(changes []Change) protocol.PullResult {
 		top[c.Resource] = c.Seq
 	}
 	for _, rs := range p.order {
-		out.Records[rs.Name], out.Merged[rs.Name], out.Deleted[rs.Name] = fold(byRes[rs.Name])
+		recs, parts, dels, err := fold(byRes[rs.Name])
+		if err != nil {
+			return out, err
+		}
+		out.records[rs.Name], out.merged[rs.Name], out.deleted[rs.Name] = recs, parts, dels
 	}
 	for i, k := range p.keys {
 		c, pulled := p.pulled[k]
 		switch {
 		case !pulled:
-			out.Cursors[k] = p.raw[i].Str()
+			out.cursors[k] = p.raw[i].Str()
 		case top[k] > 0:
-			out.Cursors[k] = protocol.FormatCursor(top[k])
+			out.cursors[k] = protocol.FormatCursor(top[k])
 		default:
-			out.Cursors[k] = protocol.FormatCursor(c)
+			out.cursors[k] = protocol.FormatCursor(c)
 		}
 	}
-	return out
+	return out, nil
 }
 
-// foldState is the folded outcome of one id's changes (§8.4 step 4).
+// foldState is the folded outcome of one id's changes (§8.4 step 4). A
+// full row that no merge touched stays as the stored JSON text (raw).
 type foldState struct {
 	kind byte // 'f' full, 'p' partial, 'd' deleted
+	raw  []byte
 	row  value.Value
 }
 
+// doc returns the state's row as JSON text.
+func (st *foldState) doc() []byte {
+	if st.raw != nil {
+		return st.raw
+	}
+	return value.AppendJSON(nil, st.row)
+}
+
 // fold folds one resource's changes (in seq order) per id and returns the
-// records, merged and deleted lists, each sorted by id.
-func fold(changes []Change) (records, merged []value.Value, deleted []string) {
-	states := map[string]*foldState{}
-	for _, c := range changes {
-		st := states[c.ID]
-		if st == nil {
-			st = &foldState{kind: 'd'}
-			states[c.ID] = st
-		}
-		switch c.Op {
-		case "merge":
-			if st.kind == 'd' {
-				st.kind, st.row = 'p', value.Obj([]string{"id"}, []value.Value{value.Str(c.ID)})
+// records, merged and deleted lists, each sorted by id. A stable sort by id
+// keeps each id's changes in seq order, so every id's run folds in place.
+func fold(changes []Change) (records, merged [][]byte, deleted []string, err error) {
+	sort.SliceStable(changes, func(i, j int) bool { return changes[i].ID < changes[j].ID })
+	records, merged, deleted = [][]byte{}, [][]byte{}, []string{}
+	for i := 0; i < len(changes); {
+		st := foldState{kind: 'd'}
+		id := changes[i].ID
+		for ; i < len(changes) && changes[i].ID == id; i++ {
+			if err := st.apply(changes[i]); err != nil {
+				return nil, nil, nil, err
 			}
-			st.row = applyPatch(st.row, c.Data)
-		case "delete":
-			st.kind, st.row = 'd', value.Value{}
-		default: // insert, replace
-			st.kind, st.row = 'f', c.Data
 		}
-	}
-	ids := make([]string, 0, len(states))
-	for id := range states {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	recs, parts, dels := []value.Value{}, []value.Value{}, []string{}
-	for _, id := range ids {
-		st := states[id]
 		switch st.kind {
 		case 'f':
-			recs = append(recs, st.row)
+			records = append(records, st.doc())
 		case 'p':
-			parts = append(parts, st.row)
+			merged = append(merged, st.doc())
 		default:
-			dels = append(dels, id)
+			deleted = append(deleted, id)
 		}
 	}
-	return recs, parts, dels
+	return records, merged, deleted, nil
+}
+
+// apply folds one change into the state (the table of §8.4 step 4).
+func (st *foldState) apply(c Change) error {
+	switch c.Op {
+	case "merge":
+		patch, err := c.Decode()
+		if err != nil {
+			return err
+		}
+		switch {
+		case st.kind == 'd':
+			st.kind, st.row = 'p', value.Obj([]string{"id"}, []value.Value{value.Str(c.ID)})
+		case st.raw != nil:
+			if st.row, err = value.Parse(st.raw); err != nil {
+				return err
+			}
+		}
+		st.raw = nil
+		st.row = applyPatch(st.row, patch)
+	case "delete":
+		st.kind, st.raw, st.row = 'd', nil, value.Value{}
+	default: // insert, replace
+		st.kind, st.raw, st.row = 'f', c.Data, value.Value{}
+	}
+	return nil
 }
 
 // applyPatch replaces row's keys with the patch's (top level, §5.4); the id

@@ -88,5 +88,17 @@ type Change struct {
 	Resource string
 	ID       string
 	Op       string // insert, replace, merge, delete
-	Data     value.Value
+	// Data is the JSON text of the change's document: the full row for
+	// insert and replace, the patch for merge; nil for delete. Stores hand
+	// it out undecoded so that a pull can copy unchanged rows straight to
+	// the response; Decode parses it when it must be folded.
+	Data []byte
+}
+
+// Decode parses Data; a delete decodes to Absent.
+func (c Change) Decode() (value.Value, error) {
+	if c.Data == nil {
+		return value.Value{}, nil
+	}
+	return value.Parse(c.Data)
 }

@@ -45,7 +45,7 @@ func (r *raw) SelectRows(ctx context.Context, ns, resource string, n int) (int, 
 }
 
 func (r *raw) SelectChanges(ctx context.Context, ns, resource string, n int) (int, error) {
-	return r.count(ctx, `SELECT data FROM __datafn_changes WHERE namespace = $1 AND resource = $2 ORDER BY server_seq LIMIT $3`, ns, resource, n)
+	return r.count(ctx, `SELECT server_seq, record_id, op, data FROM __datafn_changes WHERE namespace = $1 AND resource = $2 ORDER BY server_seq LIMIT $3`, ns, resource, n)
 }
 
 func benchStore(b *testing.B) (*postgres.Store, *raw) {

@@ -154,24 +154,16 @@ func (t *readTx) Changes(after map[string]int64, limit int) ([]server.Change, er
 	}
 	defer rows.Close()
 	var out []server.Change
-	var batch sqlq.JSONBatch
 	for rows.Next() {
 		var c server.Change
 		if err := rows.Scan(&c.Resource, &c.Seq, &c.ID, &c.Op, nil); err != nil {
 			return nil, wrap("changes", err)
 		}
-		batch.Add(rows.RawValues()[4])
+		c.Data = jsonText(rows.RawValues()[4])
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap("changes", err)
-	}
-	vals, err := batch.Decode()
-	if err != nil {
-		return nil, wrap("changes", err)
-	}
-	for i, v := range vals {
-		out[i].Data = v
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, nil
@@ -312,4 +304,16 @@ func (t *writeTx) MarkSeeded(clientID string) (bool, error) {
 		return false, wrap("mark seeded", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// jsonText copies a jsonb column's raw value as JSON text: the binary
+// format starts with a version byte (1) before the text; SQL NULL is nil.
+func jsonText(raw []byte) []byte {
+	if raw == nil {
+		return nil
+	}
+	if len(raw) > 0 && raw[0] == 1 {
+		raw = raw[1:]
+	}
+	return append([]byte(nil), raw...)
 }

@@ -52,10 +52,18 @@ func (r *raw) count(ctx context.Context, q string, args ...any) (int, error) {
 		return 0, err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	cells := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range cells {
+		dest[i] = &cells[i]
+	}
 	n := 0
-	var data sql.RawBytes
 	for rows.Next() {
-		if err := rows.Scan(&data); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return 0, err
 		}
 		n++
@@ -68,7 +76,7 @@ func (r *raw) SelectRows(ctx context.Context, ns, resource string, n int) (int, 
 }
 
 func (r *raw) SelectChanges(ctx context.Context, ns, resource string, n int) (int, error) {
-	return r.count(ctx, `SELECT data FROM __datafn_changes WHERE namespace = ? AND resource = ? ORDER BY server_seq LIMIT ?`, ns, resource, n)
+	return r.count(ctx, `SELECT server_seq, record_id, op, data FROM __datafn_changes WHERE namespace = ? AND resource = ? ORDER BY server_seq LIMIT ?`, ns, resource, n)
 }
 
 func benchStore(b *testing.B) (*sqlite.Store, *raw) {

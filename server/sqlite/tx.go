@@ -138,26 +138,16 @@ func (t *readTx) Changes(after map[string]int64, limit int) ([]server.Change, er
 
 func appendChanges(out []server.Change, res string, rows *sql.Rows) ([]server.Change, error) {
 	defer rows.Close()
-	var batch sqlq.JSONBatch
-	var data sql.RawBytes
-	first := len(out)
 	for rows.Next() {
 		c := server.Change{Resource: res}
-		if err := rows.Scan(&c.Seq, &c.ID, &c.Op, &data); err != nil {
+		// Scanning into []byte copies the text, which outlives the cursor.
+		if err := rows.Scan(&c.Seq, &c.ID, &c.Op, &c.Data); err != nil {
 			return nil, wrap("changes", err)
 		}
-		batch.Add(data)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap("changes", err)
-	}
-	vals, err := batch.Decode()
-	if err != nil {
-		return nil, wrap("changes", err)
-	}
-	for i, v := range vals {
-		out[first+i].Data = v
 	}
 	return out, nil
 }

@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +152,7 @@ func BenchRead(b *testing.B, st server.Store, raw Raw) {
 			return len(c), err
 		}, func() (int, error) { return raw.SelectChanges(ctx, ns, "task", n) }},
 	}
+	b.Run("PullHandler", func(b *testing.B) { benchPullHandler(b, st, raw, ns, n) })
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			check := func(got int, err error) error {
@@ -170,4 +174,43 @@ func BenchRead(b *testing.B, st server.Store, raw Raw) {
 			reportRatio(b, n, storeT, rawT)
 		})
 	}
+}
+
+// fixedNamespace authenticates every request into one namespace.
+type fixedNamespace string
+
+func (f fixedNamespace) Namespace(string, int64) (string, bool) { return string(f), true }
+
+// benchPullHandler measures a whole /pull of n changes through the HTTP
+// handler (request parse, window, fold, response encoding) against a raw
+// SELECT of the same change rows: the "pull rows/s" of the server.
+func benchPullHandler(b *testing.B, st server.Store, raw Raw, ns string, n int) {
+	ctx := context.Background()
+	h, err := server.New(server.Config{Schema: Fixture(b), Store: st, Auth: fixedNamespace(ns)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"clientId":"bench","cursors":{"task":"0"},"limit":%d}`, n)
+	storeT, err := timeIt(b.N, func(int) error {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/datafn/pull", strings.NewReader(body)))
+		if rec.Code != http.StatusOK || rec.Body.Len() < n*50 {
+			return fmt.Errorf("pull: %d %.200s", rec.Code, rec.Body)
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rawT, err := timeIt(b.N, func(int) error {
+		got, err := raw.SelectChanges(ctx, ns, "task", n)
+		if err == nil && got != n {
+			err = fmt.Errorf("read %d rows, want %d", got, n)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reportRatio(b, n, storeT, rawT)
 }
