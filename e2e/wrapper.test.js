@@ -23,6 +23,9 @@ class FakeRaw {
     return { ok: true, mutationId: "m", affectedIds: [], errors: [], deduped: false };
   }
   subscribe(filterJSON, handler) {
+    if (filterJSON.includes('"bad"')) {
+      return Object.assign(new Error("Invalid DFQL: filter.bad"), { code: "DFQL_INVALID", details: { path: "filter.bad" } });
+    }
     const sub = { filter: JSON.parse(filterJSON), handler, active: true };
     this.subs.push(sub);
     return () => {
@@ -182,6 +185,10 @@ describe("events", () => {
     raw.emit({ type: "mutation_applied" });
     assert.deepEqual(seen, ["mutation_applied"]);
     assert.equal(console.error.mock.callCount(), 1);
+  });
+
+  it("throws the Error the raw subscribe returns for a refused filter", () => {
+    assert.throws(() => client.subscribe(() => {}, { bad: 1 }), { code: "DFQL_INVALID", details: { path: "filter.bad" } });
   });
 
   it("handle.subscribe forces the resource", () => {

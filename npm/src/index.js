@@ -370,6 +370,8 @@ class DatafnClient {
 
   _subscribeRaw(handler, filter) {
     const off = this.#raw.subscribe(toJSON(filter), safeHandler(handler));
+    // Go cannot throw into JavaScript: a refused filter comes back as the Error.
+    if (typeof off !== "function") throw off;
     let done = false;
     return () => {
       if (done) return;
