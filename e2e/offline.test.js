@@ -100,6 +100,51 @@ describe("offline then online", () => {
     }
   });
 
+  it("keeps offline writes across a page reload and pushes them once", async () => {
+    const profile = await launchProfile();
+    try {
+      const page = await openPage(profile.context, env.url);
+      await openHydrated(page, "reload");
+      await profile.context.setOffline(true);
+      await page.waitForFunction(() => harness.eventsOf("connectivity_changed").length > 0);
+      const ids = await page.evaluate(async () => {
+        const t = harness.table();
+        const a = await t.mutate({ operation: "insert", id: "task:p1", record: { title: "before reload" } });
+        const b = await t.mutate({ operation: "merge", id: "task:p1", record: { status: "done" } });
+        return [a.mutationId, b.mutationId];
+      });
+      // The page itself must load again, so the network comes back, but the
+      // protocol stays unreachable until after the reload.
+      await page.route("**/datafn/**", (route) => route.abort("internetdisconnected"));
+      await profile.context.setOffline(false);
+      await page.reload();
+      await page.waitForFunction("window.harnessReady === true");
+      const requests = trackProtocolRequests(page);
+      await page.evaluate(() => harness.open({ dbName: "reload" }));
+      assert.deepEqual(
+        (await page.evaluate(() => harness.rows())).filter((r) => r.id === "task:p1"),
+        [{ id: "task:p1", title: "before reload", status: "done" }],
+      );
+      assert.deepEqual((await page.evaluate(() => harness.client.changelog.list())).map((e) => e.mutationId), ids);
+      assert.equal((await env.server.rows("task")).some((r) => r.id === "task:p1"), false);
+
+      await page.unroute("**/datafn/**");
+      await page.evaluate(() => harness.client.sync.start());
+      await waitFor(async () => (await page.evaluate(() => harness.client.sync.status())).pending === 0, {
+        what: "pending 0 after reload",
+      });
+      const onServer = (await env.server.rows("task")).filter((r) => r.id === "task:p1");
+      assert.deepEqual(onServer, [{ id: "task:p1", title: "before reload", status: "done" }]);
+      const pushed = pushedMutationIds(requests);
+      assert.deepEqual([...pushed.keys()].sort(), [...ids].sort());
+      for (const [id, n] of pushed) assert.equal(n, 1, `mutation ${id} pushed ${n} times`);
+      await page.evaluate(() => harness.client.close());
+    } finally {
+      await profile.close();
+      await profile.remove();
+    }
+  });
+
   it("keeps offline writes across a browser restart and pushes them once", async () => {
     const profile = await launchProfile();
     let second;
