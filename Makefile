@@ -56,6 +56,7 @@ build-wasm:
 	@goroot=$$($(GO) env GOROOT); \
 	  if [ -f "$$goroot/lib/wasm/wasm_exec.js" ]; then cp "$$goroot/lib/wasm/wasm_exec.js" npm/dist/; \
 	  else cp "$$goroot/misc/wasm/wasm_exec.js" npm/dist/; fi
+	@echo "npm/dist/datafn.wasm: $$(stat -c %s npm/dist/datafn.wasm) bytes, $$(gzip -9c npm/dist/datafn.wasm | wc -c) gzipped"
 
 run: build
 	@mkdir -p data web/vendor/datafn

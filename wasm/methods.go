@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"runtime/debug"
 	"sync"
 	"syscall/js"
 
@@ -62,10 +63,10 @@ var methods = sync.OnceValue(func() map[string]js.Func {
 			return []byte(nil), h.close(context.Background())
 		})
 	})
-	out["subscribe"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	out["subscribe"] = guarded(func(args []js.Value) any {
 		return subscribe(lookup(arg(args, 0)), stringArg(args, 1), arg(args, 2))
 	})
-	out["syncStop"] = js.FuncOf(func(_ js.Value, args []js.Value) any {
+	out["syncStop"] = guarded(func(args []js.Value) any {
 		if h := lookup(arg(args, 0)); h != nil {
 			syncStop(h.c)
 		}
@@ -77,18 +78,34 @@ var methods = sync.OnceValue(func() map[string]js.Func {
 // clientIDFunc is clientId(), bound to the id string: it still answers
 // after close.
 var clientIDFunc = sync.OnceValue(func() js.Func {
-	return js.FuncOf(func(_ js.Value, args []js.Value) any { return arg(args, 0) })
+	return guarded(func(args []js.Value) any { return arg(args, 0) })
 })
 
 // unsubscribeFunc is every unsubscribe function, bound to a subscription id.
 var unsubscribeFunc = sync.OnceValue(func() js.Func {
-	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+	return guarded(func(args []js.Value) any {
 		if id := arg(args, 0); id.Type() == js.TypeNumber {
 			unsubscribe(id.Int())
 		}
 		return js.Undefined()
 	})
 })
+
+// guarded is a synchronous method: Promise reports the panics of the
+// others, this one reports a panic with console.error and returns it as an
+// INTERNAL Error instead of ending the program.
+func guarded(fn func(args []js.Value) any) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) (res any) {
+		defer func() {
+			if r := recover(); r != nil {
+				err := protocol.Errorf(protocol.CodeInternal, "$", "panic: %v", r)
+				consoleError("datafn: %v\n%s", err, debug.Stack())
+				res = jsbridge.ErrorToJS(err)
+			}
+		}()
+		return fn(args)
+	})
+}
 
 // parseArg reads a JSON argument; index.js always sends valid JSON.
 func parseArg(s, name string) (value.Value, error) {
