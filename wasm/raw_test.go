@@ -196,3 +196,23 @@ func TestTR1_RequestsCarryTheAuthToken(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseAbortsRequestsInFlight: close() aborts a pending fetch through
+// its AbortController; the call rejects DFQL_ABORTED and close resolves.
+func TestCloseAbortsRequestsInFlight(t *testing.T) {
+	stub := jsFunc(nil, `
+		const orig = globalThis.fetch, signals = [];
+		globalThis.fetch = (url, init) => new Promise((_, reject) => {
+			signals.push(init.signal);
+			init.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+		});
+		return {signals, restore: () => { globalThis.fetch = orig; }};`).Invoke()
+	defer stub.Call("restore")
+	c := openClient(t, config(`"sync":{"remote":"http://h/datafn"}`), js.Undefined())
+	pending := c.Call("query", "task", `{}`)
+	eventually(t, func() bool { return stub.Get("signals").Length() == 1 }, "the query was never sent")
+	closed := c.Call("close")
+	requireError(t, rejection(t, pending), "DFQL_ABORTED", "Request aborted", `{"path":"$"}`)
+	require.True(t, await(t, closed).IsUndefined())
+	require.True(t, stub.Get("signals").Index(0).Get("aborted").Bool())
+}
