@@ -302,3 +302,81 @@ describe("close", () => {
     }
   });
 });
+
+describe("loading and transport", () => {
+  it("shares one wasm instance between clients of different databases", async () => {
+    const p = await profile.context.newPage();
+    try {
+      const wasmFetches = [];
+      p.on("request", (r) => r.url().endsWith(".wasm") && wasmFetches.push(new URL(r.url()).pathname));
+      await p.goto(env.url);
+      await p.waitForFunction("window.harnessReady === true");
+      const rows = await p.evaluate(async () => {
+        const open = (dbName) =>
+          harness.module.createDatafnClient({ schema: harness.schema, storage: { dbName }, sync: { mode: "local-only" } });
+        const [a, b] = await Promise.all([open("shared-a"), open("shared-b")]);
+        await a.table("task").mutate({ operation: "insert", id: "task:a", record: { title: "in a" } });
+        await b.table("task").mutate({ operation: "insert", id: "task:b", record: { title: "in b" } });
+        const out = [(await a.table("task").query({})).data.map((r) => r.id), (await b.table("task").query({})).data.map((r) => r.id)];
+        await Promise.all([a.close(), b.close()]);
+        return out;
+      });
+      assert.deepEqual(rows, [["task:a"], ["task:b"]]);
+      assert.deepEqual(wasmFetches, ["/pkg/datafn.wasm"]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("loads the module from wasmUrl", async () => {
+    const p = await profile.context.newPage();
+    try {
+      const wasmFetches = [];
+      p.on("request", (r) => r.url().endsWith(".wasm") && wasmFetches.push(new URL(r.url()).pathname));
+      await p.goto(`${env.url}/schema.json`);
+      const got = await p.evaluate(async () => {
+        const mod = await import("/alt/index.js");
+        const schema = await (await fetch("/schema.json")).json();
+        const client = await mod.createDatafnClient({
+          schema, wasmUrl: "/pkg/datafn.wasm", storage: { type: "memory" }, sync: { mode: "local-only" },
+        });
+        const name = client.table("note").name;
+        await client.close();
+        return { name, global: globalThis.datafn === mod.default };
+      });
+      assert.deepEqual(got, { name: "note", global: true });
+      assert.deepEqual(wasmFetches, ["/pkg/datafn.wasm"]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("TR-1 requests go to <remote>/<op> as JSON with the bearer token of authToken()", async () => {
+    const seen = [];
+    const onRequest = (r) => {
+      if (new URL(r.url()).pathname.startsWith("/datafn/")) seen.push({ path: new URL(r.url()).pathname, headers: r.headers() });
+    };
+    page.on("request", onRequest);
+    try {
+      const data = await page.evaluate(async () => {
+        const client = await harness.module.createDatafnClient({
+          schema: harness.schema,
+          sync: { remote: new URL("/datafn/", location.href).href },
+          authToken: () => Promise.resolve("t1"),
+        });
+        try {
+          return (await client.table("task").query({ filters: { id: "task:none" } })).data;
+        } finally {
+          await client.close();
+        }
+      });
+      assert.deepEqual(data, []);
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].path, "/datafn/query");
+      assert.equal(seen[0].headers["content-type"], "application/json");
+      assert.equal(seen[0].headers.authorization, "Bearer t1");
+    } finally {
+      page.off("request", onRequest);
+    }
+  });
+});

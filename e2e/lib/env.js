@@ -45,6 +45,9 @@ export async function testPageDir() {
   const dir = await tempDir("static");
   await cp(join(here, "../page"), dir, { recursive: true });
   await cp(DIST, join(dir, "pkg"), { recursive: true });
+  // The module without its wasm next to it, for the wasmUrl option.
+  await mkdir(join(dir, "alt"));
+  for (const f of ["index.js", "wasm_exec.js"]) await cp(join(DIST, f), join(dir, "alt", f));
   return dir;
 }
 
