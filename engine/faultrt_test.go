@@ -43,11 +43,12 @@ var errInjected = errors.New("injected network failure")
 
 // faultRT is an http.RoundTripper that forwards to the real transport and
 // injects the fault chosen by pick for each request (by operation name and
-// the request's number, from 0). While offline every request is lost.
+// the number of earlier requests of that operation). While offline every
+// request is lost.
 type faultRT struct {
 	next http.RoundTripper
 	mu   sync.Mutex
-	n    int
+	n    map[string]int
 	pick func(op string, n int) fault
 	off  bool
 	log  []string // "op:fault" per request
@@ -73,9 +74,12 @@ func (rt *faultRT) choose(op string) fault {
 	case rt.off:
 		f = faultLostRequest
 	case rt.pick != nil:
-		f = rt.pick(op, rt.n)
+		f = rt.pick(op, rt.n[op])
 	}
-	rt.n++
+	if rt.n == nil {
+		rt.n = map[string]int{}
+	}
+	rt.n[op]++
 	rt.log = append(rt.log, op+":"+f.String())
 	return f
 }
