@@ -78,6 +78,12 @@ type parser struct {
 	// built; each finished one is copied out in exactly sized slices.
 	kstack []string
 	vstack []Value
+
+	// Interning (Decoder.InternStrings): with internMax > 0, string values
+	// and array/object texts of at most internMax bytes are shared.
+	internMax int
+	strs      map[string]string
+	shared    map[string]Value
 }
 
 func (p *parser) fail(msg string) error { return &SyntaxError{Offset: p.pos, Msg: msg} }
@@ -98,12 +104,10 @@ func (p *parser) value(depth int) (Value, error) {
 		return Value{}, p.fail("unexpected end")
 	}
 	switch c := p.data[p.pos]; {
-	case c == '{':
-		return p.object(depth + 1)
-	case c == '[':
-		return p.array(depth + 1)
+	case c == '{' || c == '[':
+		return p.compound(depth + 1)
 	case c == '"':
-		s, err := p.str(false)
+		s, err := p.strValue()
 		if err != nil {
 			return Value{}, err
 		}
