@@ -9,29 +9,12 @@ import (
 
 	"github.com/datafn/datafn-go/protocol"
 	"github.com/datafn/datafn-go/schema"
+	"github.com/datafn/datafn-go/schema/schematest"
 	"github.com/datafn/datafn-go/value"
 )
 
 // fixtureS is schema S of protocol.md Appendix A.
-const fixtureS = `{
-  "resources": [
-    { "name": "task", "version": 1, "indices": ["status"], "fields": [
-      { "name": "title",  "type": "string", "required": true, "maxLength": 80 },
-      { "name": "status", "type": "string", "enum": ["active", "done"], "default": "active" },
-      { "name": "prio",   "type": "number", "nullable": true, "min": 0, "max": 5 },
-      { "name": "tags",   "type": "array" },
-      { "name": "meta",   "type": "object" },
-      { "name": "due",    "type": "date", "nullable": true },
-      { "name": "code",   "type": "string", "minLength": 2, "pattern": "^[A-Z]+$" }
-    ] },
-    { "name": "note", "version": 1, "idPrefix": "n", "capabilities": ["timestamps"], "fields": [
-      { "name": "body", "type": "string" }
-    ] },
-    { "name": "report", "version": 1, "isRemoteOnly": true, "fields": [
-      { "name": "total", "type": "number" }
-    ] }
-  ]
-}`
+const fixtureS = schematest.S
 
 // dataQ is data set Q of Appendix A, in insertion order.
 var dataQ = []string{

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/datafn/datafn-go/schema"
+	"github.com/datafn/datafn-go/schema/schematest"
 	"github.com/datafn/datafn-go/server"
 	"github.com/datafn/datafn-go/value"
 )
@@ -28,25 +29,7 @@ type Reopener interface {
 }
 
 // FixtureSchema is schema S of protocol.md Appendix A.
-const FixtureSchema = `{
-  "resources": [
-    { "name": "task", "version": 1, "indices": ["status"], "fields": [
-      { "name": "title",  "type": "string", "required": true, "maxLength": 80 },
-      { "name": "status", "type": "string", "enum": ["active", "done"], "default": "active" },
-      { "name": "prio",   "type": "number", "nullable": true, "min": 0, "max": 5 },
-      { "name": "tags",   "type": "array" },
-      { "name": "meta",   "type": "object" },
-      { "name": "due",    "type": "date", "nullable": true },
-      { "name": "code",   "type": "string", "minLength": 2, "pattern": "^[A-Z]+$" }
-    ] },
-    { "name": "note", "version": 1, "idPrefix": "n", "capabilities": ["timestamps"], "fields": [
-      { "name": "body", "type": "string" }
-    ] },
-    { "name": "report", "version": 1, "isRemoteOnly": true, "fields": [
-      { "name": "total", "type": "number" }
-    ] }
-  ]
-}`
+const FixtureSchema = schematest.S
 
 // Fixture parses FixtureSchema.
 func Fixture(t testing.TB) *schema.Schema {
