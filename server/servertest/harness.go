@@ -145,6 +145,13 @@ func (h *harness) post(op, body string) *resp {
 	return h.do(http.MethodPost, "/datafn/"+op, body, nil)
 }
 
+// postT is post whose checks report to t (a subtest of the harness's test).
+func (h *harness) postT(t *testing.T, op, body string) *resp {
+	r := h.post(op, body)
+	r.t = t
+	return r
+}
+
 // is checks status and exact JSON body.
 func (r *resp) is(status int, want string) {
 	r.t.Helper()

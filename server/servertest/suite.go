@@ -22,6 +22,7 @@ func RunHTTPSuite(t *testing.T, open Opener) {
 	all = append(all, pushItems()...)
 	all = append(all, seqItems()...)
 	all = append(all, endpointItems()...)
+	all = append(all, queryItems()...)
 	for _, it := range all {
 		t.Run(it.name, func(t *testing.T) { it.run(t, open) })
 	}

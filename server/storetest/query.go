@@ -68,10 +68,10 @@ func dataIDs(t *testing.T, result string) string {
 	return "[" + strings.Join(out, ",") + "]"
 }
 
-// a4Cases are the query items of protocol.md A.4 that reach the store
+// A4Cases are the query items of protocol.md A.4 that reach the store
 // (validation errors are dfql's): query body → expected ids, or the full
 // result when want starts with "{".
-var a4Cases = []struct{ name, query, want string }{
+var A4Cases = []struct{ Name, Query, Want string }{
 	{"Q-1", `{}`, `[1,2,3,4,5,6,7]`},
 	{"Q-2", `{"sort":["title"]}`, `[7,2,1,3,4,6,5]`},
 	{"Q-3", `{"sort":["prio"]}`, `[3,1,6,5,2,4,7]`},
@@ -140,18 +140,18 @@ var a4Cases = []struct{ name, query, want string }{
 func testA4(t *testing.T, open func(t *testing.T) server.Store) {
 	e := setup(t, open)
 	e.put("task", DataQ...)
-	for _, c := range a4Cases {
-		t.Run(c.name, func(t *testing.T) {
-			doc := `{"resource":"task","version":1,` + strings.TrimPrefix(c.query, "{")
-			if c.query == `{}` {
+	for _, c := range A4Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			doc := `{"resource":"task","version":1,` + strings.TrimPrefix(c.Query, "{")
+			if c.Query == `{}` {
 				doc = `{"resource":"task","version":1}`
 			}
 			got := e.queryBoth(t, doc)
-			if strings.HasPrefix(c.want, "{") {
-				require.JSONEq(t, c.want, got)
+			if strings.HasPrefix(c.Want, "{") {
+				require.JSONEq(t, c.Want, got)
 				return
 			}
-			require.Equal(t, c.want, dataIDs(t, got), fmt.Sprintf("result %s", got))
+			require.Equal(t, c.Want, dataIDs(t, got), fmt.Sprintf("result %s", got))
 		})
 	}
 }
