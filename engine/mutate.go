@@ -263,6 +263,7 @@ func (t *Table) remoteOutcome(ctx context.Context, m *mutation, res protocol.Mut
 		t.emitRejected(m, res.Err())
 		return res, nil
 	case IsTransportClass(err) && local && c.cfg.Offlinability:
+		c.sync.doubts.mark(m.mutationID)
 		if werr := t.writeReapplied(ctx, m, c.now(), true); werr != nil {
 			return protocol.MutationResult{}, werr
 		}

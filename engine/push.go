@@ -178,6 +178,9 @@ func (s *syncer) sendWithRetries(ctx context.Context, t *ticket, prep func() err
 		rctx, cancel := s.c.reqCtx(ctx)
 		res, err := s.c.transport.Push(rctx, protocol.PushRequest{ClientID: s.batchClient(bodies()), Mutations: bodies()})
 		cancel()
+		if err != nil {
+			s.doubts.mark(mutationIDs(bodies())...)
+		}
 		ok := err == nil && (res.OK || anyTerminal(res))
 		if ok || n == maxN || isAborted(err) {
 			a := attempts{err: err, n: n, ranOut: !ok && !isAborted(err), release: release}
@@ -195,6 +198,14 @@ func (s *syncer) sendWithRetries(ctx context.Context, t *ticket, prep func() err
 			return attempts{err: errAborted(), n: n, release: func() {}}
 		}
 	}
+}
+
+func mutationIDs(bodies []value.Value) []string {
+	ids := make([]string, len(bodies))
+	for i, b := range bodies {
+		ids[i] = b.Get("mutationId").Str()
+	}
+	return ids
 }
 
 func (s *syncer) batchClient(bodies []value.Value) string {

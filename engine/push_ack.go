@@ -30,14 +30,14 @@ func (s *syncer) finishCycle(ctx context.Context, b *pushBatch, main attempts) p
 	for prefix < len(outcomes) && outcomes[prefix] != outOpen {
 		prefix++
 	}
-	var pullNeeded bool
+	var pullNeeded, restore bool
 	var ackErr error
 	remaining := 0
 	if prefix > 0 {
-		pullNeeded, remaining, ackErr = s.acknowledge(ctx, b, outcomes[:prefix], main.res, len(followIdx) > 0)
+		pullNeeded, restore, remaining, ackErr = s.acknowledge(ctx, b, outcomes[:prefix], main.res, len(followIdx) > 0)
 	}
 	final.release()
-	if prefix > 0 && ackErr == nil && hasTerminal(outcomes[:prefix]) {
+	if prefix > 0 && ackErr == nil && restore {
 		_ = s.restore(ctx)
 	}
 	if pullNeeded {
@@ -116,26 +116,23 @@ func errorOf(mutationID string, results ...*protocol.PushResult) *protocol.Error
 	return protocol.Errorf(protocol.CodeInternal, "$", "Internal error")
 }
 
-func hasTerminal(out []entryOutcome) bool {
-	for _, o := range out {
-		if o == outTerminal {
-			return true
-		}
-	}
-	return false
-}
-
 // acknowledge removes the prefix, applies the cursor rules of §12.8.5 and
-// adds the terminal entries to the restore set, in one transaction.
+// adds the terminal entries, and the ones in doubt (see doubts), to the
+// restore set, in one transaction. restore reports that it added any.
 func (s *syncer) acknowledge(ctx context.Context, b *pushBatch, prefix []entryOutcome, res *protocol.PushResult,
-	followed bool) (pullNeeded bool, remaining int, err error) {
+	followed bool) (pullNeeded, restore bool, remaining int, err error) {
+	doubtful := make([]bool, len(prefix))
+	for i := range prefix {
+		doubtful[i] = s.doubts.take(b.muts[i].mutationID)
+	}
 	err = s.c.update(ctx, func(tx *cacheTx) error {
-		pullNeeded = false
+		pullNeeded, restore = false, false
 		if err := tx.ChangelogAck(float64(b.entries[len(prefix)-1].Seq)); err != nil {
 			return err
 		}
 		for i, o := range prefix {
-			if o == outTerminal {
+			if o == outTerminal || doubtful[i] {
+				restore = true
 				if err := tx.AddRestore(RestoreKey{b.muts[i].resource, b.muts[i].id}); err != nil {
 					return err
 				}
@@ -150,7 +147,14 @@ func (s *syncer) acknowledge(ctx context.Context, b *pushBatch, prefix []entryOu
 		remaining, err = tx.ChangelogCount()
 		return err
 	})
-	return pullNeeded, remaining, err
+	if err != nil {
+		for i, d := range doubtful {
+			if d {
+				s.doubts.mark(b.muts[i].mutationID) // still pending
+			}
+		}
+	}
+	return pullNeeded, restore, remaining, err
 }
 
 // pushCursors takes the shortcut of §12.8.5 when the push provably missed

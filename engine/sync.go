@@ -52,6 +52,9 @@ type syncer struct {
 	clones          []*cloneJob
 	cloneBusy       bool
 	lastError       *StatusError
+
+	// doubts may be touched from any goroutine (it has its own lock).
+	doubts doubts
 }
 
 // ticket is one queued pull or push cycle and the callers waiting for it.

@@ -1,0 +1,40 @@
+package engine
+
+import "sync"
+
+// doubts are the mutations that a request may have applied on the server
+// without the client learning of it: the request failed after it was sent
+// (lost response, timeout, an unreadable or proxy error answer). Such a
+// mutation may have been applied before changes that a later pull brought,
+// while the client re-applied it on top of them (§12.5). When the server
+// finally acknowledges it (as a deduplicated replay, §8.5), the local row
+// can therefore differ from the server's, and no later pull would repair
+// it: the server's change lies below the client's cursor. So acknowledged
+// doubtful entries join the restore set, which fetches the server's rows
+// (§12.9). Doubts live in memory: a reload between the failed request and
+// the acknowledgement loses them.
+type doubts struct {
+	mu  sync.Mutex
+	ids map[string]bool // mutationIds
+}
+
+// mark records mutationIds whose request failed after it was sent.
+func (d *doubts) mark(ids ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ids == nil {
+		d.ids = map[string]bool{}
+	}
+	for _, id := range ids {
+		d.ids[id] = true
+	}
+}
+
+// take reports whether mutationID was in doubt and forgets it.
+func (d *doubts) take(mutationID string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ok := d.ids[mutationID]
+	delete(d.ids, mutationID)
+	return ok
+}
