@@ -26,6 +26,7 @@ type Store struct {
 	caughtEp  int64
 	clientID  string
 	changelog []engine.ChangelogEntry // ascending seq
+	pairs     map[pairKey]int64       // (clientId, mutationId) → seq of the pending entries
 	lastSeq   int64
 
 	faults map[string]bool
@@ -44,6 +45,7 @@ func New(resources []string) *Store {
 		hydration: map[string]engine.HydrationState{},
 		progress:  map[string]engine.CloneProgress{},
 		restore:   map[engine.RestoreKey]bool{},
+		pairs:     map[pairKey]int64{},
 		faults:    map[string]bool{},
 	}
 	for _, r := range resources {
@@ -98,7 +100,7 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	s.rows = nil
-	s.changelog = nil
+	s.changelog, s.pairs = nil, nil
 	return nil
 }
 
@@ -181,13 +183,22 @@ func (t *readTx) Changelog(limit int) ([]engine.ChangelogEntry, error) {
 
 func (t *readTx) ChangelogCount() (int, error) { return len(t.s.changelog), nil }
 
+// pairKey identifies a changelog entry by (clientId, mutationId).
+type pairKey struct{ client, mutation string }
+
+// ChangelogFind looks the pair up in an index: every local mutation asks,
+// and a long offline session must not make that a scan of the changelog.
 func (t *readTx) ChangelogFind(clientID, mutationID string) (engine.ChangelogEntry, bool, error) {
-	for _, e := range t.s.changelog {
-		if e.ClientID == clientID && e.MutationID == mutationID {
-			return e, true, nil
-		}
+	seq, ok := t.s.pairs[pairKey{clientID, mutationID}]
+	if !ok {
+		return engine.ChangelogEntry{}, false, nil
 	}
-	return engine.ChangelogEntry{}, false, nil
+	cl := t.s.changelog
+	i := sort.Search(len(cl), func(i int) bool { return cl[i].Seq >= seq })
+	if i == len(cl) || cl[i].Seq != seq {
+		return engine.ChangelogEntry{}, false, nil
+	}
+	return cl[i], true, nil
 }
 
 func (t *readTx) ClientID() (string, bool, error) { return t.s.clientID, t.s.clientID != "", nil }

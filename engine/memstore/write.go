@@ -3,6 +3,7 @@ package memstore
 import (
 	"errors"
 	"math"
+	"sort"
 
 	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/value"
@@ -148,10 +149,18 @@ func (t *writeTx) ChangelogAppend(e engine.ChangelogEntry) (engine.ChangelogEntr
 	if old, ok, _ := t.ChangelogFind(e.ClientID, e.MutationID); ok {
 		return old, nil
 	}
-	t.saveChangelog()
+	// Appending only adds at the end: undoing it is a truncation, so a
+	// write costs nothing proportional to the pending entries.
+	n, last := len(t.s.changelog), t.s.lastSeq
+	k := pairKey{e.ClientID, e.MutationID}
+	t.undo = append(t.undo, func() {
+		t.s.changelog, t.s.lastSeq = t.s.changelog[:n], last
+		delete(t.s.pairs, k)
+	})
 	t.s.lastSeq++
 	e.Seq = t.s.lastSeq
 	t.s.changelog = append(t.s.changelog, e)
+	t.s.pairs[k] = e.Seq
 	return e, nil
 }
 
@@ -162,22 +171,21 @@ func (t *writeTx) ChangelogAck(throughSeq float64) error {
 	if throughSeq != math.Trunc(throughSeq) || math.IsInf(throughSeq, 0) {
 		return engine.ErrThroughSeq()
 	}
-	t.saveChangelog()
-	keep := t.s.changelog[:0:0]
-	for _, e := range t.s.changelog {
-		if float64(e.Seq) > throughSeq {
-			keep = append(keep, e)
-		}
+	// The acknowledged entries are a prefix; the kept ones go to a new
+	// array, so the old one is the undo snapshot as it is.
+	old := t.s.changelog
+	cut := sort.Search(len(old), func(i int) bool { return float64(old[i].Seq) > throughSeq })
+	for _, e := range old[:cut] {
+		delete(t.s.pairs, pairKey{e.ClientID, e.MutationID})
 	}
-	t.s.changelog = keep
+	t.undo = append(t.undo, func() {
+		t.s.changelog = old
+		for _, e := range old[:cut] {
+			t.s.pairs[pairKey{e.ClientID, e.MutationID}] = e.Seq
+		}
+	})
+	t.s.changelog = append([]engine.ChangelogEntry(nil), old[cut:]...)
 	return nil
-}
-
-// saveChangelog snapshots the changelog and the seq counter.
-func (t *writeTx) saveChangelog() {
-	old := append([]engine.ChangelogEntry(nil), t.s.changelog...)
-	last := t.s.lastSeq
-	t.undo = append(t.undo, func() { t.s.changelog, t.s.lastSeq = old, last })
 }
 
 func (t *writeTx) GetOrCreateClientID(newID string) (string, error) {
