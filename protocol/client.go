@@ -39,21 +39,24 @@ func EventTypes() []string {
 
 // Event is a client event (§10.1):
 //
-//	{ type, resource?, ids?, mutationId?, clientId?, timestampMs, context?, action?, fields?, record?, system? }
+//	{ type, resource?, ids?, mutationId?, clientId?, timestampMs, context?, action?, fields?, record?, system?, fromRemoteTab? }
 //
 // Absent members are left out, never null: empty strings, nil slices, Absent
-// values and a false System are omitted. A non-nil empty Fields encodes as []
+// values and a false System or FromRemoteTab are omitted. FromRemoteTab marks
+// an event fired for what another client on the same database changed
+// (§12.10, "Memory cache and other tabs"). A non-nil empty Fields encodes as []
 // (the fields of a delete).
 type Event struct {
-	Type        string      `json:"type"`
-	Resource    string      `json:"resource,omitempty"`
-	IDs         []string    `json:"ids,omitzero"`
-	MutationID  string      `json:"mutationId,omitempty"`
-	ClientID    string      `json:"clientId,omitempty"`
-	TimestampMs int64       `json:"timestampMs"`
-	Context     value.Value `json:"context,omitzero"`
-	Action      string      `json:"action,omitempty"`
-	Fields      []string    `json:"fields,omitzero"`
-	Record      value.Value `json:"record,omitzero"`
-	System      bool        `json:"system,omitempty"`
+	Type          string      `json:"type"`
+	Resource      string      `json:"resource,omitempty"`
+	IDs           []string    `json:"ids,omitzero"`
+	MutationID    string      `json:"mutationId,omitempty"`
+	ClientID      string      `json:"clientId,omitempty"`
+	TimestampMs   int64       `json:"timestampMs"`
+	Context       value.Value `json:"context,omitzero"`
+	Action        string      `json:"action,omitempty"`
+	Fields        []string    `json:"fields,omitzero"`
+	Record        value.Value `json:"record,omitzero"`
+	System        bool        `json:"system,omitempty"`
+	FromRemoteTab bool        `json:"fromRemoteTab,omitempty"`
 }
