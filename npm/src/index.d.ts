@@ -274,10 +274,15 @@ interface DatafnEventBase {
   fields?: string[];
   record?: { [field: string]: JsonValue };
   system?: true;
+  /**
+   * Present (true) on events fired for what another client on the same
+   * database (another tab) changed, applied from its announcement (§12.10).
+   */
   fromRemoteTab?: true;
 }
 
-export interface DatafnMutationAppliedEvent extends DatafnEventBase {
+/** mutation_applied for a mutation of this client. */
+export interface DatafnLocalMutationAppliedEvent extends DatafnEventBase {
   type: "mutation_applied";
   resource: string;
   ids: string[];
@@ -286,7 +291,24 @@ export interface DatafnMutationAppliedEvent extends DatafnEventBase {
   action: DatafnOperation;
   fields: string[];
   context?: JsonValue;
+  fromRemoteTab?: undefined;
 }
+
+/**
+ * mutation_applied for rows another tab on the same database wrote (its
+ * mutations, or pulls it applied): one event per resource and announcement.
+ * Only the resource and the row ids are known, so mutationId, clientId,
+ * action, fields and record are absent (a `fields` filter does not match it).
+ */
+export interface DatafnRemoteTabMutationAppliedEvent extends DatafnEventBase {
+  type: "mutation_applied";
+  resource: string;
+  ids: string[];
+  fromRemoteTab: true;
+}
+
+/** Narrow on `fromRemoteTab` to tell the two apart. */
+export type DatafnMutationAppliedEvent = DatafnLocalMutationAppliedEvent | DatafnRemoteTabMutationAppliedEvent;
 
 export interface DatafnMutationRejectedEvent extends DatafnEventBase {
   type: "mutation_rejected";
@@ -314,6 +336,10 @@ export type DatafnSyncAppliedContext =
   | { phase: "pull"; resources: string[]; cursors: Record<string, string>; cursorDelta: Record<string, number> }
   | { phase: "push"; cursor: string; appliedCount: number; errors: DatafnMutationError[] };
 
+/**
+ * sync_applied; with `fromRemoteTab: true` another tab on the same database
+ * completed a clone (context `{ phase: "clone", resources, cursors }`).
+ */
 export interface DatafnSyncAppliedEvent extends DatafnEventBase {
   type: "sync_applied";
   context: DatafnSyncAppliedContext;

@@ -79,6 +79,13 @@ async function usage(): Promise<void> {
     }
   }, { type: "mutation_applied", resource: "todos" });
   unsub();
+  client.events.on("mutation_applied", (e) => {
+    if (e.fromRemoteTab) {
+      const ids: string[] = e.ids;
+    } else {
+      const mutationId: string = e.mutationId;
+    }
+  });
   todos.subscribe(() => {}, { fields: ["status"] });
 
   client.sync.stop();
