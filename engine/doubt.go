@@ -13,9 +13,40 @@ import "sync"
 // doubtful entries join the restore set, which fetches the server's rows
 // (§12.9). Doubts live in memory: a reload between the failed request and
 // the acknowledgement loses them.
+//
+// Doubts also keep push compaction stable (§12.8.2 step 6): a write left
+// out as covered by a later delete stays covered by it while the delete is
+// pending. Otherwise a later cycle, seeing the row exist again (a newer
+// local insert), would send the write after the server had already applied
+// its delete in an attempt whose answer was lost: the server would then
+// apply the client's writes out of changelog order and resurrect the row.
 type doubts struct {
-	mu  sync.Mutex
-	ids map[string]bool // mutationIds
+	mu     sync.Mutex
+	ids    map[string]bool   // mutationIds
+	covers map[string]string // mutationId of a left-out write → its delete's
+}
+
+// markCovered remembers the covered writes of a batch about to be sent.
+func (d *doubts) markCovered(b *pushBatch) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, c := range b.coveredBy {
+		if c >= 0 {
+			if d.covers == nil {
+				d.covers = map[string]string{}
+			}
+			d.covers[b.muts[i].mutationID] = b.muts[c].mutationID
+		}
+	}
+}
+
+// coveredBy is the mutationId of the delete that covered mutationID when
+// it was last left out of a request.
+func (d *doubts) coveredBy(mutationID string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	del, ok := d.covers[mutationID]
+	return del, ok
 }
 
 // mark records mutationIds whose request failed after it was sent.
@@ -36,5 +67,6 @@ func (d *doubts) take(mutationID string) bool {
 	defer d.mu.Unlock()
 	ok := d.ids[mutationID]
 	delete(d.ids, mutationID)
+	delete(d.covers, mutationID)
 	return ok
 }

@@ -64,3 +64,36 @@ func TestPushWithoutDoubtRestoresNothing(t *testing.T) {
 	require.NoError(t, e.c.Sync().PushNow(bg))
 	require.Empty(t, e.tr.ops("query"))
 }
+
+// TestCoveredWriteStaysCoveredAfterLostPush: a write left out as covered by
+// a later delete stays left out while that delete is pending, even when a
+// newer local insert makes the row exist again. Otherwise, after a lost
+// answer (the server may have applied the delete), the write would reach
+// the server after its delete (§12.8.2 steps 6 and 9, §12.8.4).
+func TestCoveredWriteStaysCoveredAfterLostPush(t *testing.T) {
+	e := newEnv(t, `"offlinability":true,"pushMaxRetries":0`)
+	e.seed(ready("5", "task"))
+	e.seed(entry(`{"resource":"task","version":1,"operation":"merge","id":"task:2","record":{"title":"x"},"clientId":"c1","mutationId":"m1"}`, 1000))
+	e.seed(entry(`{"resource":"task","version":1,"operation":"delete","id":"task:2","clientId":"c1","mutationId":"m2"}`, 1000))
+	e.tr.push = func(protocol.PushRequest) (protocol.PushResult, error) { return protocol.PushResult{}, netErr() }
+	require.Error(t, e.c.Sync().PushNow(bg))
+	require.Equal(t, []string{"m2"}, sentIDs(pushBodies(e)[0]))
+
+	r, err := e.table("task").Mutate(bg, value.MustParse(`{"operation":"insert","id":"task:2","record":{"title":"new"}}`))
+	require.NoError(t, err)
+	require.True(t, r.OK)
+	seq := 5
+	e.tr.push = applyAll(&seq)
+	require.NoError(t, e.c.Sync().PushNow(bg))
+	bodies := pushBodies(e)
+	require.Equal(t, []string{"m2", r.MutationID}, sentIDs(bodies[len(bodies)-1]), "m1 stays covered by m2")
+	require.Zero(t, e.status().Pending)
+}
+
+func sentIDs(body value.Value) []string {
+	var out []string
+	for _, m := range body.Get("mutations").Elems() {
+		out = append(out, m.Get("mutationId").Str())
+	}
+	return out
+}

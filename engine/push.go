@@ -80,7 +80,11 @@ func (s *syncer) readBatch(ctx context.Context) (*pushBatch, error) {
 			b.bodies = append(b.bodies, sanitize(s.c.schema, e, m))
 			b.coveredBy = append(b.coveredBy, -1)
 		}
-		return b.compact(tx)
+		if err := b.compact(tx, s.doubts.coveredBy); err != nil {
+			return err
+		}
+		s.doubts.markCovered(b)
+		return nil
 	})
 	return b, err
 }
@@ -112,8 +116,20 @@ func sanitize(s *schema.Schema, e ChangelogEntry, m *mutation) value.Value {
 }
 
 // compact leaves out writes covered by a later delete of a row that does
-// not exist locally (§12.8.2 step 6).
-func (b *pushBatch) compact(tx ReadTx) error {
+// not exist locally (§12.8.2 step 6), and writes that an earlier request
+// left out as covered by a delete of this batch (see doubts).
+func (b *pushBatch) compact(tx ReadTx, coveredBefore func(mutationID string) (string, bool)) error {
+	at := make(map[string]int, len(b.muts))
+	for i, m := range b.muts {
+		at[m.mutationID] = i
+	}
+	for i, m := range b.muts {
+		if del, ok := coveredBefore(m.mutationID); ok {
+			if d, in := at[del]; in && d > i {
+				b.coveredBy[i] = d
+			}
+		}
+	}
 	for d, m := range b.muts {
 		if m.op != OpDelete {
 			continue
