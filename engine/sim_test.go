@@ -211,14 +211,10 @@ func dumpSim(t *testing.T, srv *recServer, nodes []*simNode) {
 func requireSimInvariants(t *testing.T, srv *recServer, nodes []*simNode) {
 	t.Helper()
 	byKey := srv.requireExactlyOnce(t)
-	pos := map[string]int{}
-	for i, a := range srv.store.applied() {
-		pos[a.clientID+"/"+a.mutationID] = i
-	}
 	for _, n := range nodes {
 		require.Zero(t, n.pending(t), n.c.ClientID())
 		rejected := rejectedIDs(n.ev)
-		last := -1
+		var last int64
 		for i, m := range n.sent {
 			a, ok := byKey[m.key()]
 			if !ok {
@@ -229,14 +225,29 @@ func requireSimInvariants(t *testing.T, srv *recServer, nodes []*simNode) {
 			if !a.ok {
 				require.True(t, rejected[m.mid], "%s: terminal rejection of %+v without mutation_rejected", m.client, m)
 			}
-			require.Greater(t, pos[m.key()], last, "%s: mutation %+v reached the server out of changelog order", m.client, m)
-			last = pos[m.key()]
+			// Change rows are in commit order (D9): a client's must follow
+			// its changelog order.
+			for _, c := range a.changes {
+				if c.seq <= last {
+					traceOrder(t, n, byKey)
+					t.Fatalf("%s: mutation %+v reached the server out of changelog order", m.client, m)
+				}
+				last = c.seq
+			}
 		}
 		for _, ev := range n.ev.all() {
 			if ev.Type == protocol.EventSyncFailed {
 				require.NotContains(t, ev.Context.String(), "Non-monotonic", "%s: %s", n.c.ClientID(), evJSON(ev))
 			}
 		}
+	}
+}
+
+// traceOrder logs a client's writes with their server records.
+func traceOrder(t *testing.T, n *simNode, byKey map[string]recApplied) {
+	for _, x := range n.sent {
+		a, ok := byKey[x.key()]
+		t.Logf("%s %s %s %s recorded=%v ok=%v changes=%v", x.mid, x.op, x.table, x.id, ok, a.ok, a.changes)
 	}
 }
 
