@@ -32,11 +32,14 @@ const (
 	faultTimeout
 	// faultGarbage: the server handled it, the body arrives corrupted.
 	faultGarbage
+	// fault503JSON: the server handled it, then a draining server's JSON
+	// error envelope replaces the answer (§6.4: 503 SERVICE_UNAVAILABLE).
+	fault503JSON
 	numFaults
 )
 
 func (f fault) String() string {
-	return [...]string{"none", "lostRequest", "lostResponse", "500before", "500after", "timeout", "garbage"}[f]
+	return [...]string{"none", "lostRequest", "lostResponse", "500before", "500after", "timeout", "garbage", "503json"}[f]
 }
 
 var errInjected = errors.New("injected network failure")
@@ -128,6 +131,9 @@ func (rt *faultRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	case faultTimeout:
 		<-req.Context().Done() // the client's request timeout
 		return nil, req.Context().Err()
+	case fault503JSON:
+		return textResponse(req, http.StatusServiceUnavailable,
+			`{"ok":false,"error":{"code":"SERVICE_UNAVAILABLE","message":"Service unavailable","path":"$"}}`), nil
 	default: // faultGarbage
 		return textResponse(req, http.StatusOK, `{"ok":true,"result":{"applied":[`), nil
 	}

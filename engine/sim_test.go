@@ -67,7 +67,7 @@ func simFaults(rng *rand.Rand, rate float64) func(string, int) fault {
 		if rng.Intn(10) == 0 {
 			return faultTimeout
 		}
-		return []fault{faultLostRequest, faultLostResponse, fault500Before, fault500After, faultGarbage}[rng.Intn(5)]
+		return []fault{faultLostRequest, faultLostResponse, fault500Before, fault500After, faultGarbage, fault503JSON}[rng.Intn(6)]
 	}
 }
 
