@@ -12,7 +12,7 @@ WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench clean
+.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench clean soak
 
 all: build
 
@@ -76,6 +76,10 @@ test-e2e: build
 	@scripts/ensure-chromium
 	@if [ ! -d e2e/node_modules ]; then cd e2e && npm ci --no-audit --no-fund; fi
 	cd e2e && node --test --test-concurrency=1
+
+## soak: the long reliability runs (more SIGKILLs and seeds, server read timeouts)
+soak:
+	DATAFN_SOAK=1 $(GO) test -race -count=1 -timeout 30m -v ./reliability/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(NATIVE_PKGS)

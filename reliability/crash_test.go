@@ -430,3 +430,21 @@ func exactlyOnce(counts, want map[string]int) (dup, missing []string) {
 	slices.Sort(missing)
 	return dup, missing
 }
+
+// TestCrashCheckerSeesDuplicates makes sure the exactly-once check can
+// fail: a change applied twice under two mutationIds, a resolved mutation
+// without its change row, and a change of no resolved mutation are found.
+func TestCrashCheckerSeesDuplicates(t *testing.T) {
+	srv, count := startSQLite(t)
+	m := func(op, record, mid string) string {
+		return `{"resource":"task","version":1,"operation":"` + op + `","id":"task:1","record":` + record +
+			`,"clientId":"c1","mutationId":"` + mid + `"}`
+	}
+	srv.post("mutation", m("insert", `{"title":"c1#1"}`, "a"), "").result(t)
+	srv.post("mutation", m("merge", `{"title":"c1#2"}`, "b"), "").result(t)
+	srv.post("mutation", m("merge", `{"title":"c1#2"}`, "c"), "").result(t)
+	srv.post("mutation", m("merge", `{"title":"c1#9"}`, "d"), "").result(t)
+	dup, missing := exactlyOnce(count(t), map[string]int{"c1#1": 1, "c1#2": 1, "c1#3": 1})
+	require.Equal(t, []string{"c1#2×2", "c1#9×1"}, dup)
+	require.Equal(t, []string{"c1#3"}, missing)
+}
