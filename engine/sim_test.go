@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"net/http"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,13 +32,18 @@ type simParams struct {
 // go offline at random and suffer every injected transport fault; once all
 // are online and have pushed and pulled until quiet, every local table
 // equals the server's and every write is accounted for (§12.5, §12.8, §12.9).
-// A failure names its seed: rerun it with -run 'TestSim_Convergence/seed=N$'.
+// A failure names its seed: rerun it with -run 'TestSim_Convergence/seed=N$'
+// (plus DATAFN_SIM_LONG=1 for a long-set seed, whose runs are longer).
 func TestSim_Convergence(t *testing.T) {
 	seeds, p := 12, simParams{clients: 5, steps: 80, faultRate: 0.2}
 	if *simLong || os.Getenv("DATAFN_SIM_LONG") == "1" {
 		seeds, p.steps = 300, 120
 	}
-	for seed := int64(1); seed <= int64(seeds); seed++ {
+	first := int64(1)
+	if v, err := strconv.ParseInt(os.Getenv("DATAFN_SIM_FIRST"), 10, 64); err == nil {
+		first = v // explore other seeds: DATAFN_SIM_FIRST=301
+	}
+	for seed := first; seed < first+int64(seeds); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Cleanup(func() {
 				if t.Failed() {
