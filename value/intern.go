@@ -101,3 +101,33 @@ func (p *parser) strValue() (string, error) {
 	}
 	return s, err
 }
+
+// Interner shares one copy of each distinct short string among the values
+// it sees. Tables held in memory repeat values such as "active" in every
+// row; sharing them saves memory and lets equality succeed on identical
+// pointers without comparing bytes.
+type Interner struct {
+	max  int
+	strs map[string]string
+}
+
+// NewInterner shares strings of at most maxLen bytes.
+func NewInterner(maxLen int) *Interner {
+	return &Interner{max: maxLen, strs: make(map[string]string, 64)}
+}
+
+// Value returns v with a shared copy of its string when v is a short
+// string; other values are returned unchanged.
+func (in *Interner) Value(v Value) Value {
+	if v.kind != String || len(v.str) > in.max {
+		return v
+	}
+	if s, ok := in.strs[v.str]; ok {
+		v.str = s
+		return v
+	}
+	if len(in.strs) < maxInterned {
+		in.strs[v.str] = v.str
+	}
+	return v
+}

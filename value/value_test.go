@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,15 @@ func FuzzParse(f *testing.F) {
 		var a any
 		require.NoError(t, json.Unmarshal(out, &a), "encoding/json rejects %s", out)
 	})
+}
+
+func TestInterner(t *testing.T) {
+	in := NewInterner(8)
+	a := in.Value(MustParse(`"active"`))
+	b := in.Value(Str(string([]byte("active"))))
+	require.Equal(t, "active", b.Str())
+	require.Same(t, unsafe.StringData(a.Str()), unsafe.StringData(b.Str()), "short strings share one copy")
+	long := Str("longer than eight")
+	require.Equal(t, long, in.Value(long))
+	require.Equal(t, Num(3), in.Value(Num(3)))
 }
