@@ -81,8 +81,13 @@ test-e2e: build
 soak:
 	DATAFN_SOAK=1 $(GO) test -race -count=1 -timeout 30m -v ./reliability/
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(NATIVE_PKGS)
+## bench: the benchmark suite (bench/run.mjs): one table, bench/results/latest.json.
+# playwright-core comes from e2e/node_modules (installed from e2e's lock).
+bench: build
+	@command -v node >/dev/null || { echo "bench: node is missing; install it with: apt-get install -y nodejs npm" >&2; exit 1; }
+	@scripts/ensure-chromium
+	@if [ ! -d e2e/node_modules ]; then cd e2e && npm ci --no-audit --no-fund; fi
+	node bench/run.mjs
 
 clean:
 	rm -rf bin npm/dist .bin
