@@ -177,7 +177,7 @@ async function browserBenches(browser, url) {
         engine: r.wasmBytesPerRow, baseline: r.jsHeapBytesPerRow, unit: "B/row", ratio, target: "≤ 1.0x", met: ratio <= 1,
         note: "engine: growth of wasm linear memory while inserting (upper bound, includes garbage)",
       });
-    } else notMeasured("memory per resident row, 100k", "≤ 1.0x", "JS heap size unavailable");
+    } else notMeasured("memory per resident row, 100k", "≤ 1.0x", `JS heap baseline unusable (${r.jsHeapBytesPerRow} B/row after gc)`);
   }
   if (want("mutation")) {
     log("one optimistic mutation, 1,000 sequential");
