@@ -34,7 +34,7 @@ func pgAccess(field string, path []string) (acc, txt string) {
 
 func (pgDialect) Doc(res *schema.Resource, field int, path []string) Val {
 	if field == dfql.IDField {
-		return pgScalar{expr: "id", kind: value.String, notNull: true}
+		return pgScalar{column{expr: "id", kind: value.String, notNull: true}}
 	}
 	acc, txt := pgAccess(res.Fields[field].Name, path)
 	k := value.Object // dotted paths are never sorted
@@ -44,7 +44,7 @@ func (pgDialect) Doc(res *schema.Resource, field int, path []string) Val {
 	return pgDoc{acc: acc, txt: txt, kind: k}
 }
 
-func (pgDialect) Column(expr string, k value.Kind) Val { return pgScalar{expr: expr, kind: k} }
+func (pgDialect) Column(expr string, k value.Kind) Val { return pgScalar{column{expr: expr, kind: k}} }
 
 // pgTyped is a field as a typed SQL scalar, NULL when null or of another
 // kind: text COLLATE "C", float8 or boolean.
@@ -176,28 +176,7 @@ func (d pgDoc) Order() string {
 }
 
 // pgScalar is a plain SQL scalar: the id column or a group column.
-type pgScalar struct {
-	expr    string
-	kind    value.Kind
-	notNull bool
-}
-
-func (s pgScalar) Kind(k value.Kind) string {
-	switch {
-	case k != s.kind:
-		return "FALSE"
-	case s.notNull:
-		return "TRUE"
-	}
-	return s.expr + " IS NOT NULL"
-}
-
-func (s pgScalar) Null() string {
-	if s.notNull {
-		return "FALSE"
-	}
-	return s.expr + " IS NULL"
-}
+type pgScalar struct{ column }
 
 // Cmp is FALSE for an operand of another kind: the SQL must still type
 // check (text operators do not apply to float8), though Kind already fails.
@@ -256,7 +235,3 @@ func (s pgScalar) ILike(b *Builder, p string) string {
 	}
 	return "FALSE"
 }
-
-func (s pgScalar) ArrayHas(*Builder, value.Value) string { return "FALSE" }
-func (s pgScalar) ArrayEmpty() string                    { return "FALSE" }
-func (s pgScalar) Order() string                         { return s.expr }

@@ -52,12 +52,14 @@ func simpleName(s string) bool {
 
 func (sqliteDialect) Doc(res *schema.Resource, field int, path []string) Val {
 	if field == dfql.IDField {
-		return sqliteScalar{expr: "id", kind: value.String, notNull: true}
+		return sqliteScalar{column{expr: "id", kind: value.String, notNull: true}}
 	}
 	return sqliteDoc{path: Quote(JSONPath(res.Fields[field].Name, path))}
 }
 
-func (sqliteDialect) Column(expr string, k value.Kind) Val { return sqliteScalar{expr: expr, kind: k} }
+func (sqliteDialect) Column(expr string, k value.Kind) Val {
+	return sqliteScalar{column{expr: expr, kind: k}}
+}
 
 func (sqliteDialect) GroupKey(res *schema.Resource, field int) (string, value.Kind) {
 	if field == dfql.IDField {
@@ -196,37 +198,13 @@ func (d sqliteDoc) ArrayHas(b *Builder, x value.Value) string {
 }
 
 // sqliteScalar is a plain SQL scalar: the id column or a group column.
-type sqliteScalar struct {
-	expr    string
-	kind    value.Kind
-	notNull bool
-}
-
-func (s sqliteScalar) Kind(k value.Kind) string {
-	switch {
-	case k != s.kind:
-		return "FALSE"
-	case s.notNull:
-		return "TRUE"
-	}
-	return s.expr + " IS NOT NULL"
-}
-
-func (s sqliteScalar) Null() string {
-	if s.notNull {
-		return "FALSE"
-	}
-	return s.expr + " IS NULL"
-}
+type sqliteScalar struct{ column }
 
 func (s sqliteScalar) Cmp(b *Builder, op string, x value.Value) string {
 	return s.expr + " " + op + " " + sqliteArg(b, x)
 }
-func (s sqliteScalar) Contains(b *Builder, x string) string  { return sqliteText{s.expr}.Contains(b, x) }
-func (s sqliteScalar) Prefix(b *Builder, x string) string    { return sqliteText{s.expr}.Prefix(b, x) }
-func (s sqliteScalar) Suffix(b *Builder, x string) string    { return sqliteText{s.expr}.Suffix(b, x) }
-func (s sqliteScalar) Like(b *Builder, p string) string      { return sqliteText{s.expr}.Like(b, p) }
-func (s sqliteScalar) ILike(b *Builder, p string) string     { return sqliteText{s.expr}.ILike(b, p) }
-func (s sqliteScalar) ArrayHas(*Builder, value.Value) string { return "FALSE" }
-func (s sqliteScalar) ArrayEmpty() string                    { return "FALSE" }
-func (s sqliteScalar) Order() string                         { return s.expr }
+func (s sqliteScalar) Contains(b *Builder, x string) string { return sqliteText{s.expr}.Contains(b, x) }
+func (s sqliteScalar) Prefix(b *Builder, x string) string   { return sqliteText{s.expr}.Prefix(b, x) }
+func (s sqliteScalar) Suffix(b *Builder, x string) string   { return sqliteText{s.expr}.Suffix(b, x) }
+func (s sqliteScalar) Like(b *Builder, p string) string     { return sqliteText{s.expr}.Like(b, p) }
+func (s sqliteScalar) ILike(b *Builder, p string) string    { return sqliteText{s.expr}.ILike(b, p) }
