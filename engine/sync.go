@@ -175,14 +175,23 @@ func reply(w chan error, err error) {
 	}
 }
 
-// requestPull queues a pull or joins the queued one (loop goroutine).
-func (s *syncer) requestPull(auto bool, w chan error) {
+// admit decides whether a request is taken: a closing engine aborts it, and
+// an automatic one is dropped (answered nil) while stopped or offline.
+func (s *syncer) admit(auto bool, w chan error) bool {
 	if s.closing {
 		reply(w, errAborted())
-		return
+		return false
 	}
 	if auto && !s.automatic() {
 		reply(w, nil)
+		return false
+	}
+	return true
+}
+
+// requestPull queues a pull or joins the queued one (loop goroutine).
+func (s *syncer) requestPull(auto bool, w chan error) {
+	if !s.admit(auto, w) {
 		return
 	}
 	if s.lastPull != nil && s.lastPull.join(w) {
@@ -196,12 +205,7 @@ func (s *syncer) requestPull(auto bool, w chan error) {
 // runs, sets the follow flag (§12.8.1). Explicit requests always get a cycle
 // of their own after the running one.
 func (s *syncer) requestPush(auto bool, w chan error) {
-	if s.closing {
-		reply(w, errAborted())
-		return
-	}
-	if auto && !s.automatic() {
-		reply(w, nil)
+	if !s.admit(auto, w) {
 		return
 	}
 	if s.lastPush != nil && s.lastPush.join(w) {
