@@ -160,7 +160,7 @@ func (c *Client) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.store = st
+	c.store = &watchedStorage{Storage: st, c: c}
 	return st.Update(ctx, func(tx WriteTx) error {
 		id := c.cfg.ClientID
 		if id == "" {

@@ -50,6 +50,7 @@ func (s *syncer) stopLocked() {
 	s.running = false
 	s.clearInterval()
 	s.clearBackoff()
+	s.clearStorageRetry()
 	if s.unsubConn != nil {
 		s.unsubConn()
 		s.unsubConn = nil

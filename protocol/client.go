@@ -29,12 +29,18 @@ const (
 	EventSyncRetry           = "sync_retry"
 	EventConnectivityChanged = "connectivity_changed"
 	EventHydrationChanged    = "hydration_changed"
+	// Not in §10.2 (issue #8, storage pressure): a write transaction failed
+	// because of the storage (context: error {code, message}, quotaExceeded),
+	// and the first write that stored something again afterwards.
+	EventStorageFailed    = "storage_failed"
+	EventStorageRecovered = "storage_recovered"
 )
 
 // EventTypes lists every event type of §10.2. It returns a fresh slice.
 func EventTypes() []string {
 	return []string{EventMutationApplied, EventMutationRejected, EventSyncStarted, EventSyncApplied,
-		EventSyncFailed, EventSyncRetry, EventConnectivityChanged, EventHydrationChanged}
+		EventSyncFailed, EventSyncRetry, EventConnectivityChanged, EventHydrationChanged,
+		EventStorageFailed, EventStorageRecovered}
 }
 
 // Event is a client event (§10.1):

@@ -238,7 +238,7 @@ func TestEventOmitsAbsentMembers(t *testing.T) {
 	require.JSONEq(t, `{"type":"connectivity_changed","timestampMs":3,"context":{"isOnline":false}}`, encode(t, conn))
 	sys := Event{Type: EventMutationApplied, TimestampMs: 4, System: true}
 	require.JSONEq(t, `{"type":"mutation_applied","timestampMs":4,"system":true}`, encode(t, sys))
-	require.Len(t, EventTypes(), 8)
+	require.Len(t, EventTypes(), 10)
 }
 
 func TestRoutesAndCapabilities(t *testing.T) {
