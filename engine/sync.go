@@ -52,6 +52,11 @@ type syncer struct {
 	clones          []*cloneJob
 	cloneBusy       bool
 	lastError       *StatusError
+	// storage retry (storage_watch.go)
+	storageFailing  bool
+	storageRetry    Timer
+	storageRetryGen int
+	storageRetries  int
 
 	// doubts may be touched from any goroutine (it has its own lock).
 	doubts doubts
