@@ -23,21 +23,25 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 		hi = nil
 	}
 	err := s.c.update(ctx, func(tx *cacheTx) error {
-		touched := map[RestoreKey]bool{}
-		got := map[string]bool{}
+		touched := make(map[RestoreKey]bool, len(rows))
+		got := make(map[string]bool, len(rows))
 		for _, row := range rows {
 			id := row.Get("id")
 			if id.Kind() != value.String {
 				return errShape()
 			}
 			got[id.Str()] = true
-			touched[RestoreKey{t.name, id.Str()}] = true
+		}
+		// The removal reads the ids before the upserts are issued, so the
+		// read does not wait for them and does not list them.
+		if err := removeUncovered(tx, t.name, after, hi, got, touched); err != nil {
+			return err
+		}
+		for _, row := range rows {
+			touched[RestoreKey{t.name, row.Get("id").Str()}] = true
 			if err := tx.PutRow(t.name, row); err != nil {
 				return err
 			}
-		}
-		if err := removeUncovered(tx, t.name, after, hi, got, touched); err != nil {
-			return err
 		}
 		if err := reapplyPending(tx, s.c.schema, touched); err != nil {
 			return err
@@ -60,13 +64,12 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 // removeUncovered deletes local rows with after < id <= hi (open ends when
 // nil) that the response did not return: the server has none (§7.6).
 func removeUncovered(tx WriteTx, resource string, after, hi *string, got map[string]bool, touched map[RestoreKey]bool) error {
-	local, err := tx.Rows(resource)
+	local, err := tx.RowIDs(resource, after, hi)
 	if err != nil {
 		return err
 	}
-	for _, row := range local {
-		id := row.Get("id").Str()
-		if got[id] || (after != nil && id <= *after) || (hi != nil && id > *hi) {
+	for _, id := range local {
+		if got[id] {
 			continue
 		}
 		touched[RestoreKey{resource, id}] = true

@@ -36,6 +36,10 @@ type ReadTx interface {
 	Row(resource, id string) (row value.Value, ok bool, err error)
 	// Rows returns every row of the resource in no particular order.
 	Rows(resource string) ([]value.Value, error)
+	// RowIDs returns the ids of the stored rows with after < id <= hi
+	// (nil: that end is open), ascending in code point order (§3.4), without
+	// reading the rows.
+	RowIDs(resource string, after, hi *string) ([]string, error)
 	// Cursors returns every stored cursor, keyed by resource name or
 	// GlobalCursorKey, values decimal strings.
 	Cursors() (map[string]string, error)

@@ -3,6 +3,7 @@
 package idb
 
 import (
+	"slices"
 	"sort"
 	"syscall/js"
 
@@ -75,6 +76,61 @@ func (t readTx) Rows(resource string) ([]value.Value, error) {
 		return []value.Value{}, nil
 	}
 	return v.Elems(), nil
+}
+
+// RowIDs reads the primary keys in the range with one getAllKeys. IndexedDB
+// orders keys by UTF-16 code units, which agrees with code point order for
+// comparisons against a bound below U+D800 (the first difference decides,
+// and a surrogate or any later unit sorts above such a character in both
+// orders); with another bound the whole key list is read. The result is
+// filtered and sorted in code point order either way.
+func (t readTx) RowIDs(resource string, after, hi *string) ([]string, error) {
+	if err := t.checkResource(resource); err != nil {
+		return nil, err
+	}
+	if after != nil && hi != nil && *after >= *hi {
+		return []string{}, nil
+	}
+	var args []any
+	if belowSurrogates(after) && belowSurrogates(hi) {
+		switch {
+		case after != nil && hi != nil:
+			args = []any{jsKeyRange.Call("bound", *after, *hi, true, false)}
+		case after != nil:
+			args = []any{jsKeyRange.Call("lowerBound", *after, true)}
+		case hi != nil:
+			args = []any{jsKeyRange.Call("upperBound", *hi)}
+		}
+	}
+	v, _, err := t.get1(call{store: resource, method: "getAllKeys", args: args})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, v.Len())
+	for _, k := range v.Elems() {
+		id := k.Str()
+		if (after == nil || id > *after) && (hi == nil || id <= *hi) {
+			ids = append(ids, id)
+		}
+	}
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return ids, nil
+}
+
+// belowSurrogates reports whether every character of the bound (nil: none)
+// is below U+D800.
+func belowSurrogates(s *string) bool {
+	if s == nil {
+		return true
+	}
+	for _, r := range *s {
+		if r >= 0xD800 {
+			return false
+		}
+	}
+	return true
 }
 
 func (t readTx) Cursors() (map[string]string, error) {

@@ -18,6 +18,7 @@ type Store struct {
 	closed bool
 
 	rows      map[string]map[string]value.Value // resource → id → row
+	ids       map[string]*idSet                 // resource → its row ids, sorted
 	cursors   map[string]string
 	hydration map[string]engine.HydrationState
 	progress  map[string]engine.CloneProgress
@@ -41,6 +42,7 @@ var (
 func New(resources []string) *Store {
 	s := &Store{
 		rows:      map[string]map[string]value.Value{},
+		ids:       map[string]*idSet{},
 		cursors:   map[string]string{},
 		hydration: map[string]engine.HydrationState{},
 		progress:  map[string]engine.CloneProgress{},
@@ -50,6 +52,7 @@ func New(resources []string) *Store {
 	}
 	for _, r := range resources {
 		s.rows[r] = map[string]value.Value{}
+		s.ids[r] = &idSet{}
 	}
 	return s
 }
@@ -99,7 +102,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.rows = nil
+	s.rows, s.ids = nil, nil
 	s.changelog, s.pairs = nil, nil
 	return nil
 }
@@ -135,6 +138,13 @@ func (t *readTx) Rows(resource string) ([]value.Value, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+func (t *readTx) RowIDs(resource string, after, hi *string) ([]string, error) {
+	if _, err := t.table(resource); err != nil {
+		return nil, err
+	}
+	return t.s.ids[resource].rangeIDs(after, hi), nil
 }
 
 func (t *readTx) Cursors() (map[string]string, error) {

@@ -42,8 +42,9 @@ func (t *writeTx) PutRow(resource string, row value.Value) error {
 	if row.Kind() != value.Object || id.Kind() != value.String {
 		return engine.StorageError("storage.putRow", "row must be an object with a string id", nil)
 	}
-	t.saveRow(m, id.Str())
+	t.saveRow(resource, m, id.Str())
 	m[id.Str()] = row
+	t.s.ids[resource].add(id.Str())
 	return nil
 }
 
@@ -55,18 +56,22 @@ func (t *writeTx) DeleteRow(resource, id string) error {
 	if err != nil {
 		return err
 	}
-	t.saveRow(m, id)
+	t.saveRow(resource, m, id)
 	delete(m, id)
+	t.s.ids[resource].remove(id)
 	return nil
 }
 
-func (t *writeTx) saveRow(m map[string]value.Value, id string) {
+func (t *writeTx) saveRow(resource string, m map[string]value.Value, id string) {
 	old, had := m[id]
+	ids := t.s.ids[resource]
 	t.undo = append(t.undo, func() {
 		if had {
 			m[id] = old
+			ids.add(id)
 		} else {
 			delete(m, id)
+			ids.remove(id)
 		}
 	})
 }

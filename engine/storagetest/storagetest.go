@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) engine.Storage) {
 		fn   func(t *testing.T, s engine.Storage)
 	}{
 		{"Rows", testRows},
+		{"RowIDsRange", testRowIDs},
+		{"RowIDsOwnWritesAndRollback", testRowIDsTx},
 		{"MissingStore", testMissingStore},
 		{"LM6_SeqsNeverReused", testSeqs},
 		{"LM6_ThroughSeqMustBeInteger", testThroughSeq},
