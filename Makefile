@@ -12,7 +12,7 @@ WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench clean soak
+.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench bench-profile clean soak
 
 all: build
 
@@ -88,6 +88,11 @@ bench: build
 	@scripts/ensure-chromium
 	@if [ ! -d e2e/node_modules ]; then cd e2e && npm ci --no-audit --no-fund; fi
 	node bench/run.mjs
+
+## bench-profile: the browser benchmarks with CPU profiles of each engine measurement
+## (wasm with function names) in bench/results/profiles/<bench>.{cpuprofile,txt}
+bench-profile: export BENCH_PROFILE = 1
+bench-profile: bench
 
 clean:
 	rm -rf bin npm/dist .bin

@@ -12,6 +12,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "../e2e/node_modules/playwright-core/index.mjs";
 import { DIST, ROOT, requireBuild, startServer } from "../e2e/lib/env.js";
+import { Profiler, buildProfileWasm } from "./profile.mjs";
+import { cells, publish } from "./readme.mjs";
 import { rowsFor } from "./rows.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +21,10 @@ const RESULTS = join(here, "results");
 const SYNC_ROWS = 100000;
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : null;
 const want = (name) => !only || only.has(name);
+// BENCH_PROFILE=1: a wasm with function names, CPU profiles of every engine
+// measurement in bench/results/profiles (figures are perturbed: no latest.*).
+const PROFILE = !!process.env.BENCH_PROFILE && process.env.BENCH_PROFILE !== "0";
+const PROFILES = join(RESULTS, "profiles");
 
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -60,10 +66,11 @@ EOF`]);
   return join(dir, "hello.wasm");
 }
 
-async function staticDir(helloWasm) {
+async function staticDir(helloWasm, wasm) {
   const dir = await mkdtemp(join(os.tmpdir(), "datafn-bench-static-"));
   await cp(join(here, "page"), dir, { recursive: true });
   await cp(DIST, join(dir, "pkg"), { recursive: true });
+  if (wasm) await cp(wasm, join(dir, "pkg", "datafn.wasm"));
   await mkdir(join(dir, "hello"));
   await cp(helloWasm, join(dir, "hello", "hello.wasm"));
   return dir;
@@ -81,14 +88,24 @@ async function seed(server, n) {
 }
 
 class Browser {
-  static async launch() {
+  /** One persistent profile (on-disk IndexedDB) for the whole run; profiler: a Profiler or null. */
+  static async launch(profiler) {
     const dir = await mkdtemp(join(os.tmpdir(), "datafn-bench-profile-"));
     const context = await chromium.launchPersistentContext(dir, {
       executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS,
     });
     const b = new Browser();
-    Object.assign(b, { dir, context, version: chromiumVersion() });
+    Object.assign(b, { dir, context, version: chromiumVersion(), profiler });
+    if (profiler) {
+      await profiler.attach(context);
+      await profiler.ensureSession(context);
+    }
     return b;
+  }
+
+  /** Engine measurements from now on are profiled as <label> (BENCH_PROFILE only). */
+  async profileAs(label) {
+    await this.profiler?.use(label);
   }
 
   /** Runs a benchmark in a freshly loaded page. */
@@ -104,6 +121,7 @@ class Browser {
   }
 
   async close() {
+    await this.profiler?.flush();
     await this.context.close();
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -151,6 +169,7 @@ function timeRow(name, engine, baseline, max, note, unit = "ms") {
 async function browserBenches(browser, url) {
   if (want("coldStart")) {
     log("wasm size and cold start");
+    await browser.profileAs("coldStart");
     const dfSize = (await stat(join(DIST, "datafn.wasm"))).size;
     const hSize = (await stat(join(RESULTS, "hello", "hello.wasm"))).size;
     const ratio = dfSize / hSize;
@@ -164,11 +183,13 @@ async function browserBenches(browser, url) {
   }
   if (want("handOff")) {
     log("1,000 result rows handed to JS");
+    await browser.profileAs("handOff");
     const r = await browser.run(url, "handOff", {});
     timeRow("1,000 result rows handed to JS", r.engine, r.baseline, 1.5, "memory client, query limit 1000; median of 31");
   }
   if (want("filterSort")) {
     log("filter + sort + limit 50 over 100k rows");
+    await browser.profileAs("filterSort");
     const r = await browser.run(url, "filterSort", { n: 100000 });
     timeRow("filter+sort+limit 50, 100k resident", r.engine, r.baseline, 1.0, `unindexed, memory client; median of 11; insert of 100k via mutate ${r.insertMs.toFixed(0)} ms`);
     if (Number.isFinite(r.jsHeapBytesPerRow) && r.jsHeapBytesPerRow > 0) {
@@ -181,6 +202,7 @@ async function browserBenches(browser, url) {
   }
   if (want("mutation")) {
     log("one optimistic mutation, 1,000 sequential");
+    await browser.profileAs("mutation");
     const r = await browser.run(url, "mutation", {});
     timeRow("one mutation call→durable, p50", r.engine, r.baseline, 1.25, `IndexedDB; p95 ${r.engineP95.toFixed(2)} vs ${r.baselineP95.toFixed(2)} ms; blocks of 50 alternating`);
     row("mutation visible to local query, p50", {
@@ -190,6 +212,7 @@ async function browserBenches(browser, url) {
   }
   if (want("burst")) {
     log("1,000 mutations back to back");
+    await browser.profileAs("burst");
     const r = await browser.run(url, "burst", {});
     const speedup = r.singleTx / r.engine;
     row("1,000 mutations back to back vs 1,000 raw txns", {
@@ -197,9 +220,34 @@ async function browserBenches(browser, url) {
     });
     timeRow("1,000 mutations back to back vs 1 raw txn of 2,000 puts", r.engine, r.oneTx, 1.5, "median of 3");
   }
+  if (want("bulkApply")) {
+    for (const n of [10000, 100000]) {
+      const k = `${n / 1000}k`;
+      log(`bulk apply of ${k} pulled rows`);
+      await browser.profileAs(`bulkApply-${k}`);
+      const r = await browser.run(url, "bulkApply", { n, reps: n >= 100000 ? 3 : 5 });
+      const common = `one /pull body of ${k} rows → one transaction; median of ${r.reps}, alternating; ratio = rate vs baseline`;
+      const perRow = r.perRow / r.engine;
+      row(`bulk apply ${k} pulled rows vs 1 put/row`, {
+        engine: r.engine, baseline: r.perRow, unit: "ms", ratio: perRow, target: "≥ 5x", met: perRow >= 5,
+        note: `${common}; baselines include JSON.parse of the body (${r.parseMs.toFixed(0)} ms)`,
+      });
+      const packed = r.packed / r.engine;
+      row(`bulk apply ${k} pulled rows vs packed 100/value`, {
+        engine: r.engine, baseline: r.packed, unit: "ms", ratio: packed, target: "≥ 0.5x", met: packed >= 0.5,
+        note: `as pull windows of 200 rows (default pullBatchSize), one transaction each: ${r.windowedMs.toFixed(0)} ms (once)`,
+      });
+      if (n === 100000) {
+        row("bulk apply 100k pulled rows, until durable", {
+          engine: r.engine, baseline: null, unit: "ms", ratio: null, target: "≤ 1500 ms", met: r.engine <= 1500,
+        });
+      }
+    }
+  }
   if (want("reopen")) {
     for (const n of [10000, 100000]) {
       log(`reopen ${n}`);
+      await browser.profileAs(`reopen-${n / 1000}k`);
       await browser.run(url, "reopenFill", { n });
       const r = await alternate(
         3,
@@ -213,6 +261,7 @@ async function browserBenches(browser, url) {
 
 async function syncBench(browser, url) {
   log("initial sync of 100k rows");
+  await browser.profileAs("initialSync");
   const longest = [];
   const r = await alternate(
     3,
@@ -274,19 +323,9 @@ function serverBenches() {
   }
 }
 
-function fmt(x, unit) {
-  if (x === null || x === undefined || Number.isNaN(x)) return "—";
-  if (unit === "rows/s" || unit === "B/row") return Math.round(x).toLocaleString("en-US");
-  if (unit === "MiB") return x.toFixed(2);
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
-}
-
 function printTable() {
   const head = ["benchmark", "engine", "baseline", "unit", "ratio", "target", "met?"];
-  const body = rows.map((r) => [
-    r.name, fmt(r.engine, r.unit), fmt(r.baseline, r.unit), r.unit, r.ratio === null ? "—" : `${r.ratio.toFixed(2)}x`, r.target,
-    r.met === null ? "—" : r.met ? "yes" : "NO",
-  ]);
+  const body = rows.map(cells);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   console.log(line(head));
@@ -302,14 +341,20 @@ function printTable() {
 async function main() {
   requireBuild();
   await mkdir(RESULTS, { recursive: true });
-  notMeasured("bulk apply of pulled rows, 10k/100k", "≥ 5x per-row, ≥ 0.5x packed; 100k ≤ 1.5 s", "needs an engine hook to apply pulled rows without the network");
   const hello = buildHello();
-  const dir = await staticDir(hello);
+  let profiler = null;
+  let profWasm = null;
+  if (PROFILE) {
+    log("BENCH_PROFILE: building datafn.wasm with function names (no -s -w)");
+    profWasm = buildProfileWasm(ROOT, join(PROFILES, "wasm"));
+    profiler = new Profiler(PROFILES);
+  }
+  const dir = await staticDir(hello, profWasm);
   let server = null;
   let browser = null;
   try {
     server = await startServer({ schemaPath: join(dir, "schema.json"), staticDir: dir });
-    browser = await Browser.launch();
+    browser = await Browser.launch(profiler);
     log(`Chromium ${browser.version}, server ${server.url}`);
     await browserBenches(browser, server.url);
     if (want("initialSync")) {
@@ -322,16 +367,29 @@ async function main() {
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  if (want("server")) serverBenches();
+  // Server benchmarks are Go benchmarks, not profiled here (go test -cpuprofile).
+  if (want("server") && !(PROFILE && !only)) serverBenches();
   printTable();
+  if (PROFILE) {
+    for (const f of profiler.written) log(`wrote ${f}`);
+    log("BENCH_PROFILE: figures are perturbed by the profiler; latest.json/latest.md left as they were");
+    return;
+  }
   const machine = {
     cpu: os.cpus()[0]?.model, cores: os.cpus().length, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     os: `${os.type()} ${os.release()}`, node: process.version,
   };
   const goVersion = execFileSync("go", ["version"], { encoding: "utf8" }).trim();
   const out = { at: new Date().toISOString(), machine, chromium: chromiumVersion(), go: goVersion, rows };
+  if (only) {
+    // A partial run does not replace the full table.
+    await writeFile(join(RESULTS, "partial.json"), JSON.stringify({ ...out, only: [...only] }, null, 2) + "\n");
+    log(`BENCH_ONLY: wrote ${join(RESULTS, "partial.json")}; latest.json, latest.md and the README left as they were`);
+    return;
+  }
   await writeFile(join(RESULTS, "latest.json"), JSON.stringify(out, null, 2) + "\n");
-  log(`wrote ${join(RESULTS, "latest.json")}`);
+  await publish(out);
+  log(`wrote ${join(RESULTS, "latest.json")}, latest.md and the README's Benchmarks table`);
 }
 
 main().catch((err) => {

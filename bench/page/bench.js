@@ -18,6 +18,10 @@ for (const name of ["instantiate", "instantiateStreaming"]) {
 const datafn = await import("./pkg/index.js");
 const schema = await (await fetch("schema.json")).json();
 const now = () => performance.now();
+// Under BENCH_PROFILE, run.mjs installs __benchProf: a CDP Profiler.start or
+// stop around each engine measurement (outside its clock). Otherwise no-ops.
+const profStart = async () => window.__benchProf?.("start");
+const profStop = async () => window.__benchProf?.("stop");
 
 // ---------------------------------------------------------------------------
 // Data: ~300-byte rows whose body is 200 random characters (incompressible).
@@ -58,6 +62,11 @@ function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs fns in order on even rounds and in reverse order on odd ones (engine first, then last). */
+async function alternately(round, ...fns) {
+  for (const fn of round % 2 === 0 ? fns : [...fns].reverse()) await fn();
 }
 
 function percentile(xs, p) {
@@ -128,6 +137,7 @@ const benchmarks = {
     await loadScript("pkg/wasm_exec.js");
     const url = which === "datafn" ? "pkg/datafn.wasm" : "hello/hello.wasm";
     const go = new globalThis.Go();
+    if (which === "datafn") await profStart();
     const t0 = now();
     const { instance } = await WebAssembly.instantiateStreaming(fetch(`${url}?r=${uniq()}`), go.importObject);
     const exited = go.run(instance);
@@ -136,7 +146,9 @@ const benchmarks = {
     } else {
       await exited;
     }
-    return { ms: now() - t0 };
+    const ms = now() - t0;
+    if (which === "datafn") await profStop();
+    return { ms };
   },
 
   /** 1,000 result rows handed to JS: query of a 1,000-row table vs JSON.parse of the same rows. */
@@ -149,16 +161,21 @@ const benchmarks = {
       const text = JSON.stringify((await t.query({ limit: 1000 })).data);
       const eng = [];
       const raw = [];
-      for (let i = 0; i < reps; i++) {
-        let t0 = now();
+      const engine = async () => {
+        await profStart();
+        const t0 = now();
         const got = await t.query({ limit: 1000 });
         eng.push(now() - t0);
+        await profStop();
         if (got.data.length !== 1000) throw new Error(`handOff: ${got.data.length} rows`);
-        t0 = now();
+      };
+      const baseline = () => {
+        const t0 = now();
         const parsed = JSON.parse(text);
         raw.push(now() - t0);
         if (parsed.length !== 1000) throw new Error("handOff: parse");
-      }
+      };
+      for (let i = 0; i < reps; i++) await alternately(i, engine, baseline);
       return { engine: median(eng), baseline: median(raw), textBytes: text.length };
     } finally {
       await client.close();
@@ -193,12 +210,23 @@ const benchmarks = {
       const eng = [];
       const raw = [];
       for (let i = 0; i < reps; i++) {
-        let t0 = now();
-        const got = await t.query(q);
-        eng.push(now() - t0);
-        t0 = now();
-        const want = js(parsed);
-        raw.push(now() - t0);
+        let got;
+        let want;
+        await alternately(
+          i,
+          async () => {
+            await profStart();
+            const t0 = now();
+            got = await t.query(q);
+            eng.push(now() - t0);
+            await profStop();
+          },
+          () => {
+            const t0 = now();
+            want = js(parsed);
+            raw.push(now() - t0);
+          },
+        );
         if (got.data.map((r) => r.id).join() !== want.map((r) => r.id).join()) throw new Error("filterSort: results differ");
       }
       parsed = null;
@@ -223,7 +251,8 @@ const benchmarks = {
       const eng = [];
       const raw = [];
       let k = 0;
-      for (let b = 0; b < n / block; b++) {
+      const engine = async () => {
+        await profStart();
         for (let i = 0; i < block; i++) {
           const row = makeRow(k++);
           const t0 = now();
@@ -231,6 +260,9 @@ const benchmarks = {
           eng.push(now() - t0);
           if (!r.ok) throw new Error(`mutation: ${JSON.stringify(r.errors)}`);
         }
+        await profStop();
+      };
+      const baseline = async () => {
         for (let i = 0; i < block; i++) {
           const row = makeRow(k++);
           const t0 = now();
@@ -240,7 +272,8 @@ const benchmarks = {
           await done(tx);
           raw.push(now() - t0);
         }
-      }
+      };
+      for (let b = 0; b < n / block; b++) await alternately(b, engine, baseline);
       // Visibility: mutate without awaiting, then a local query for the row.
       const vis = [];
       let seen = 0;
@@ -278,17 +311,23 @@ const benchmarks = {
       const single = [];
       const one = [];
       let k = 0;
-      for (let r = 0; r < reps; r++) {
-        let rows = makeRows(n, k);
+      const next = () => {
+        const rows = makeRows(n, k);
         k += n;
-        let t0 = now();
+        return rows;
+      };
+      const engine = async () => {
+        const rows = next();
+        await profStart();
+        const t0 = now();
         const res = await Promise.all(rows.map((row) => t.mutate(insertOf(row))));
         eng.push(now() - t0);
+        await profStop();
         if (res.some((x) => !x.ok)) throw new Error("burst: a mutation failed");
-
-        rows = makeRows(n, k);
-        k += n;
-        t0 = now();
+      };
+      const singleTx = async () => {
+        const rows = next();
+        const t0 = now();
         await Promise.all(
           rows.map((row) => {
             const tx = db.transaction("rows", "readwrite");
@@ -297,10 +336,10 @@ const benchmarks = {
           }),
         );
         single.push(now() - t0);
-
-        rows = makeRows(n, k);
-        k += n;
-        t0 = now();
+      };
+      const oneTx = async () => {
+        const rows = next();
+        const t0 = now();
         const tx = db.transaction(["rows", "log"], "readwrite");
         const rs = tx.objectStore("rows");
         const ls = tx.objectStore("log");
@@ -310,7 +349,8 @@ const benchmarks = {
         }
         await done(tx);
         one.push(now() - t0);
-      }
+      };
+      for (let r = 0; r < reps; r++) await alternately(r, engine, singleTx, oneTx);
       return { engine: median(eng), singleTx: median(single), oneTx: median(one) };
     } finally {
       await client.close();
@@ -351,14 +391,112 @@ const benchmarks = {
       return { ms };
     }
     await (await memoryClient()).close();
+    await profStart();
     const t0 = now();
     const client = await idbClient(`reopen-${n}`);
     const got = await client.table("item").query({ limit: 50 });
     const ms = now() - t0;
+    await profStop();
     const count = (await client.table("item").query({ limit: 1, count: true })).count;
     await client.close();
     if (got.data.length !== 50 || count !== n) throw new Error(`reopen: ${got.data.length} rows, count ${count}`);
     return { ms };
+  },
+
+  /**
+   * Bulk apply of n pulled rows until durable. Each rep writes n new rows into
+   * fresh databases, the three variants in alternating order:
+   *  - engine: __datafnRaw.debug.applyPull fed the bytes of one /pull
+   *    response holding the n rows (the engine's pull-window path, §12.7: one
+   *    transaction with the rows and the cursor), on an IndexedDB client;
+   *  - perRow: JSON.parse of the same body, one put per row in one transaction;
+   *  - packed: JSON.parse of the same body, rows packed 100 per value in one
+   *    transaction.
+   * Every variant starts from the response body (the engine decodes the
+   * bytes, the baselines parse the text); parseMs is the baselines' share.
+   * windowed: once, the same rows as pull windows of `window` rows (the
+   * default pullBatchSize), one transaction each.
+   */
+  async bulkApply({ n, reps = 3, window = 200 }) {
+    const body = (rows, cursor) =>
+      JSON.stringify({ ok: true, result: { ok: true, records: { item: rows }, merged: {}, deleted: {}, cursors: { item: String(cursor) }, hasMore: false } });
+    const enc = new TextEncoder();
+    const drop = (name) => req(indexedDB.deleteDatabase(name));
+    const variants = {
+      async engine(text) {
+        const name = `bulk-${uniq()}`;
+        const client = await idbClient(name);
+        const bytes = enc.encode(text);
+        await profStart();
+        const t0 = now();
+        await globalThis.__datafnRaw.debug.applyPull(client.clientId, bytes);
+        const ms = now() - t0;
+        await profStop();
+        const count = (await client.table("item").query({ limit: 1, count: true })).count;
+        await client.close();
+        await drop(name);
+        if (count !== n) throw new Error(`bulkApply engine: count ${count}`);
+        return { ms };
+      },
+      async perRow(text) {
+        const name = `rawbulk-${uniq()}`;
+        const db = await openRaw(name);
+        const t0 = now();
+        const rows = JSON.parse(text).result.records.item;
+        const parseMs = now() - t0;
+        const tx = db.transaction("rows", "readwrite");
+        const st = tx.objectStore("rows");
+        for (const row of rows) st.put(row);
+        await done(tx);
+        const ms = now() - t0;
+        db.close();
+        await drop(name);
+        return { ms, parseMs };
+      },
+      async packed(text) {
+        const name = `rawbulk-${uniq()}`;
+        const db = await openRaw(name);
+        const t0 = now();
+        const rows = JSON.parse(text).result.records.item;
+        const parseMs = now() - t0;
+        const tx = db.transaction("packed", "readwrite");
+        const st = tx.objectStore("packed");
+        for (let i = 0; i < rows.length; i += 100) st.put(rows.slice(i, i + 100), i);
+        await done(tx);
+        const ms = now() - t0;
+        db.close();
+        await drop(name);
+        return { ms, parseMs };
+      },
+    };
+    const out = { engine: [], perRow: [], packed: [], parseMs: [] };
+    const order = ["engine", "perRow", "packed"];
+    for (let r = 0; r < reps; r++) {
+      const text = body(makeRows(n), r + 1);
+      await alternately(
+        r,
+        ...order.map((v) => async () => {
+          const x = await variants[v](text);
+          out[v].push(x.ms);
+          if (x.parseMs !== undefined) out.parseMs.push(x.parseMs);
+        }),
+      );
+    }
+    // Once: the same number of rows as default-sized pull windows.
+    const name = `bulkwin-${uniq()}`;
+    const client = await idbClient(name);
+    const rows = makeRows(n);
+    const bodies = [];
+    for (let i = 0; i < n; i += window) bodies.push(enc.encode(body(rows.slice(i, i + window), i + 1)));
+    const t0 = now();
+    for (const b of bodies) await globalThis.__datafnRaw.debug.applyPull(client.clientId, b);
+    const windowedMs = now() - t0;
+    await client.close();
+    await drop(name);
+    return {
+      engine: median(out.engine), perRow: median(out.perRow), packed: median(out.packed), parseMs: median(out.parseMs),
+      windowedMs, reps, all: out,
+    };
   },
 
   /**
@@ -376,11 +514,13 @@ const benchmarks = {
     try {
       if (which === "raw") return { ...(await rawClone(remote, n)), longestTaskMs: longest.ms };
       await (await memoryClient()).close();
+      await profStart();
       const t0 = now();
       const client = await idbClient(`sync-${uniq()}`, { remote, offlinability: true });
       await client.sync.cloneNow();
       const got = await client.table("item").query({ limit: 50 });
       const ms = now() - t0;
+      await profStop();
       const count = (await client.table("item").query({ limit: 1, count: true })).count;
       await client.close();
       if (got.data.length !== 50 || count !== n) throw new Error(`initialSync: ${got.data.length} rows, count ${count}`);
