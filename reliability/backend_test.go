@@ -25,7 +25,7 @@ import (
 const defaultPGURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
 // changesQuery reads namespace datafn's change rows.
-const changesQuery = `SELECT resource, COALESCE(CAST(data AS TEXT), '') FROM __datafn_changes WHERE namespace = 'datafn'`
+const changesQuery = `SELECT resource, record_id, op, COALESCE(CAST(data AS TEXT), '') FROM __datafn_changes WHERE namespace = 'datafn'`
 
 // writeSchema writes the fixture schema into dir.
 func writeSchema(t *testing.T, dir string) string {
@@ -95,9 +95,9 @@ func countChanges(t *testing.T, driver, dsn string) map[string]int {
 	defer rows.Close()
 	counts := map[string]int{}
 	for rows.Next() {
-		var resource, data string
-		require.NoError(t, rows.Scan(&resource, &data))
-		counts[markerOf(resource, data)]++
+		var resource, id, op, data string
+		require.NoError(t, rows.Scan(&resource, &id, &op, &data))
+		counts[markerOf(resource, id, op, data)]++
 	}
 	require.NoError(t, rows.Err())
 	return counts
