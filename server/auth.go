@@ -101,11 +101,9 @@ func (j JWTAuth) Namespace(authorization string, nowMs int64) (string, bool) {
 
 var errBadToken = errors.New("auth: bad token")
 
+// jwtClaims are the claims JWTAuth reads; nil when absent or null.
 type jwtClaims struct {
-	NS  any `json:"ns"`
-	Sub any `json:"sub"`
-	Exp any `json:"exp"`
-	Nbf any `json:"nbf"`
+	NS, Sub, Exp, Nbf any
 }
 
 // verify checks the header and signature and decodes the claims.
@@ -114,10 +112,8 @@ func (j JWTAuth) verify(tok string) (*jwtClaims, error) {
 	if len(parts) != 3 {
 		return nil, errBadToken
 	}
-	var header struct {
-		Alg string `json:"alg"`
-	}
-	if err := decodeSegment(parts[0], &header); err != nil || header.Alg != "HS256" {
+	var header map[string]any
+	if err := decodeSegment(parts[0], &header); err != nil || header["alg"] != "HS256" {
 		return nil, errBadToken
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
@@ -129,11 +125,14 @@ func (j JWTAuth) verify(tok string) (*jwtClaims, error) {
 	if !hmac.Equal(sig, mac.Sum(nil)) {
 		return nil, errBadToken
 	}
-	var c jwtClaims
-	if err := decodeSegment(parts[1], &c); err != nil {
+	// A map, not a struct: encoding/json matches struct fields without
+	// regard to case, and claim names are case-sensitive (RFC 7519 §4), so
+	// "EXP" or "Ns" must not stand in for exp or ns.
+	var m map[string]any
+	if err := decodeSegment(parts[1], &m); err != nil {
 		return nil, errBadToken
 	}
-	return &c, nil
+	return &jwtClaims{NS: m["ns"], Sub: m["sub"], Exp: m["exp"], Nbf: m["nbf"]}, nil
 }
 
 // namespace applies exp/nbf (seconds, no skew) and picks ns, else sub.
