@@ -54,49 +54,65 @@ type watchedStorage struct {
 	Storage
 	c       *Client
 	failing atomic.Bool
+	quota   atomic.Bool // the last failure was ErrQuota
 }
 
 func (w *watchedStorage) Update(ctx context.Context, fn func(WriteTx) error) error {
-	var wrote bool
+	var m writeMarker
 	err := w.Storage.Update(ctx, func(tx WriteTx) error {
-		return fn(&writeMarker{WriteTx: tx, wrote: &wrote})
+		m.WriteTx = tx
+		return fn(&m)
 	})
 	switch {
 	case err == nil:
-		// Only a transaction that stored something proves there is room again.
-		if wrote && w.failing.CompareAndSwap(true, false) {
+		// Only a transaction that stored something proves there is room
+		// again; after other failures a removal proves the storage works.
+		proof := m.grew || (m.shrank && !w.quota.Load())
+		if proof && w.failing.CompareAndSwap(true, false) {
 			w.c.storageRecovered()
 		}
 	case isStorageFailure(err):
+		w.quota.Store(IsQuotaExceeded(err))
 		w.failing.Store(true)
 		w.c.storageFailed(err)
 	}
 	return err
 }
 
-// writeMarker notes whether a transaction wrote anything that needs space.
+// writeMarker notes whether a transaction stored anything (grew) or only
+// removed something (shrank).
 type writeMarker struct {
 	WriteTx
-	wrote *bool
+	grew, shrank bool
+}
+
+func (m *writeMarker) DeleteRow(resource, id string) error {
+	m.shrank = true
+	return m.WriteTx.DeleteRow(resource, id)
+}
+
+func (m *writeMarker) ChangelogAck(throughSeq float64) error {
+	m.shrank = true
+	return m.WriteTx.ChangelogAck(throughSeq)
 }
 
 func (m *writeMarker) PutRow(resource string, row value.Value) error {
-	*m.wrote = true
+	m.grew = true
 	return m.WriteTx.PutRow(resource, row)
 }
 
 func (m *writeMarker) SetCursor(key, cursor string) error {
-	*m.wrote = true
+	m.grew = true
 	return m.WriteTx.SetCursor(key, cursor)
 }
 
 func (m *writeMarker) SetCloneProgress(resource string, p CloneProgress) error {
-	*m.wrote = true
+	m.grew = true
 	return m.WriteTx.SetCloneProgress(resource, p)
 }
 
 func (m *writeMarker) ChangelogAppend(e ChangelogEntry) (ChangelogEntry, error) {
-	*m.wrote = true
+	m.grew = true
 	return m.WriteTx.ChangelogAppend(e)
 }
 

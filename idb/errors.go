@@ -85,7 +85,7 @@ func storageError(what string, cause error) error {
 		return cause
 	}
 	if errors.Is(cause, ErrQuotaExceeded) {
-		return engine.StorageError("storage", "quota exceeded", cause)
+		return engine.ErrQuota(cause)
 	}
 	return engine.StorageError("storage", fmt.Sprintf("%s: %v", what, cause), cause)
 }
