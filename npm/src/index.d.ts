@@ -378,6 +378,22 @@ export interface DatafnHydrationChangedEvent extends DatafnEventBase {
   context: { from: DatafnHydrationState; to: DatafnHydrationState };
 }
 
+/**
+ * A write transaction failed because of the storage (IndexedDB's
+ * QuotaExceededError, a failed commit). Nothing of it was written; the call
+ * that caused it rejects with the same error. Refused sync work is retried
+ * (1 s, doubling to 30 s) while the engine runs.
+ */
+export interface DatafnStorageFailedEvent extends DatafnEventBase {
+  type: "storage_failed";
+  context: { error: { code: DatafnErrorCode; message: string }; quotaExceeded: boolean };
+}
+
+/** The first write that stored something after storage_failed. */
+export interface DatafnStorageRecoveredEvent extends DatafnEventBase {
+  type: "storage_recovered";
+}
+
 /** Event objects by type. */
 export interface DatafnEventMap {
   mutation_applied: DatafnMutationAppliedEvent;
@@ -388,6 +404,8 @@ export interface DatafnEventMap {
   sync_retry: DatafnSyncRetryEvent;
   connectivity_changed: DatafnConnectivityChangedEvent;
   hydration_changed: DatafnHydrationChangedEvent;
+  storage_failed: DatafnStorageFailedEvent;
+  storage_recovered: DatafnStorageRecoveredEvent;
 }
 
 export type DatafnEventType = keyof DatafnEventMap;

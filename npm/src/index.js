@@ -13,7 +13,10 @@ const MODULE_URL = import.meta.url;
 /** How long to wait for the Go main to publish globalThis.__datafnRaw. */
 const RAW_READY_TIMEOUT_MS = 30000;
 
-/** The event types of protocol.md §10.2 ("*" subscribes to all of them). */
+/**
+ * The event types of protocol.md §10.2, plus storage_failed and
+ * storage_recovered (storage pressure); "*" subscribes to all of them.
+ */
 export const EVENT_TYPES = Object.freeze([
   "mutation_applied",
   "mutation_rejected",
@@ -23,6 +26,8 @@ export const EVENT_TYPES = Object.freeze([
   "sync_retry",
   "connectivity_changed",
   "hydration_changed",
+  "storage_failed",
+  "storage_recovered",
 ]);
 
 /** Config keys that are functions or JS-only and never cross into Go. */
