@@ -38,10 +38,14 @@ func FuzzJWT(f *testing.F) {
 		wantNS, wantOK := referenceJWT(header, claims, nowMs)
 		ns, ok := auth.Namespace("Bearer "+tok, nowMs)
 		require.Equal(t, wantOK, ok, "header %s claims %s now %d", header, claims, nowMs)
-		require.Equal(t, wantNS, ns)
+		if ok {
+			require.Equal(t, wantNS, ns)
+		}
 		ns2, ok2 := auth.Namespace("BEARER "+tok, nowMs)
 		require.Equal(t, ok, ok2, "the scheme is case-insensitive")
-		require.Equal(t, ns, ns2)
+		if ok {
+			require.Equal(t, ns, ns2)
+		}
 		for _, bad := range []string{tok, "Bearer " + tok[:strings.LastIndexByte(tok, '.')], "Bearer  " + tok,
 			"Bearer " + tok + ".", "Bearer " + swapPayload(tok, claims)} {
 			_, ok := auth.Namespace(bad, nowMs)
