@@ -10,6 +10,7 @@
 // Only the renderer's main thread is sampled: IndexedDB work done in the
 // browser process shows up as "(idle)" (the page waits for it).
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -79,6 +80,7 @@ export class Profiler {
     const base = join(this.dir, this.label);
     await writeFile(`${base}.cpuprofile`, JSON.stringify(merged));
     await writeFile(`${base}.txt`, summary(this.label, merged, this.parts.length));
+    await writeFile(`${base}.top.json`, JSON.stringify(tops(merged), null, 1) + "\n");
     this.written.push(`${base}.txt`);
     this.parts = [];
   }
@@ -149,6 +151,32 @@ export function weigh(profile) {
     }
   }
   return { self, total, all, samples: samples.length };
+}
+
+/** The heaviest functions by self time, as {at, busyMs, self: [[name, ms, % of busy]]}, for the table's notes. */
+export function tops(profile, k = TOP) {
+  const { self, all } = weigh(profile);
+  const busy = all - (self.get("(idle)") ?? 0);
+  const list = [...self.entries()]
+    .filter(([name]) => name !== "(idle)")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([name, ms]) => [name, +ms.toFixed(1), +((100 * ms) / busy).toFixed(1)]);
+  return { at: new Date().toISOString(), allMs: +all.toFixed(0), busyMs: +busy.toFixed(0), self: list };
+}
+
+/** A one-line "why" from <dir>/<label>.top.json of an earlier `make bench-profile`, or null. */
+export function profileNote(dir, label) {
+  let t;
+  try {
+    t = JSON.parse(readFileSync(join(dir, `${label}.top.json`), "utf8"));
+  } catch {
+    return null;
+  }
+  const short = (n) => n.replace(/\s+\[.*\]$/, "").replace(/^github\.com_datafn_datafn_go_/, "");
+  const top = t.self.slice(0, 4).map(([n, , pct]) => `${short(n)} ${pct}%`).join(", ");
+  const idle = t.allMs ? Math.round((100 * (t.allMs - t.busyMs)) / t.allMs) : 0;
+  return `profile ${label}.txt (${t.at.slice(0, 10)}): ${idle}% idle (IndexedDB/network); busy time's top self: ${top}`;
 }
 
 export function summary(label, profile, parts) {

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "../e2e/node_modules/playwright-core/index.mjs";
 import { DIST, ROOT, requireBuild, startServer } from "../e2e/lib/env.js";
-import { Profiler, buildProfileWasm } from "./profile.mjs";
+import { Profiler, buildProfileWasm, profileNote } from "./profile.mjs";
 import { cells, publish } from "./readme.mjs";
 import { rowsFor } from "./rows.mjs";
 
@@ -103,8 +103,12 @@ class Browser {
     return b;
   }
 
-  /** Engine measurements from now on are profiled as <label> (BENCH_PROFILE only). */
+  /**
+   * Engine measurements from now on are profiled as <label> (BENCH_PROFILE
+   * only); rows added from now on name that profile.
+   */
   async profileAs(label) {
+    section = label;
     await this.profiler?.use(label);
   }
 
@@ -155,11 +159,22 @@ async function alternate(reps, fnEngine, fnRaw, { budgetMs = Infinity } = {}) {
 // `higher`: baseline/engine ... expressed as the ratio each target names.
 
 const rows = [];
+// The profile label (bench/results/profiles/<label>.txt) of the rows being added.
+let section = null;
 function row(name, { engine, baseline, unit, ratio, target, met, note }) {
-  rows.push({ name, engine, baseline, unit, ratio, target, met, note });
+  rows.push({ name, engine, baseline, unit, ratio, target, met, note, profile: section });
 }
 function notMeasured(name, target, reason) {
-  rows.push({ name, engine: null, baseline: null, unit: "", ratio: null, target, met: null, note: `not measured: ${reason}` });
+  rows.push({ name, engine: null, baseline: null, unit: "", ratio: null, target, met: null, note: `not measured: ${reason}`, profile: section });
+}
+
+/** Adds to every missed target the top of its profile from the last `make bench-profile`, if there is one. */
+function explainMisses() {
+  for (const r of rows) {
+    if (r.met !== false || !r.profile) continue;
+    const why = profileNote(PROFILES, r.profile);
+    if (why) r.note = r.note ? `${r.note}; ${why}` : why;
+  }
 }
 function timeRow(name, engine, baseline, max, note, unit = "ms") {
   const ratio = engine / baseline;
@@ -368,7 +383,11 @@ async function main() {
     await rm(dir, { recursive: true, force: true });
   }
   // Server benchmarks are Go benchmarks, not profiled here (go test -cpuprofile).
-  if (want("server") && !(PROFILE && !only)) serverBenches();
+  if (want("server") && !(PROFILE && !only)) {
+    section = null;
+    serverBenches();
+  }
+  explainMisses();
   printTable();
   if (PROFILE) {
     for (const f of profiler.written) log(`wrote ${f}`);
