@@ -19,7 +19,7 @@ import {
   exactlyOnceProblems,
   latestCursor,
   mutationMarker,
-  processAlive,
+  processGroupAlive,
   rawMeta,
   rowsVersusChangelog,
   serverTable,
@@ -107,6 +107,48 @@ async function assertRowsLikeServer(page, server, tag) {
   assert.deepEqual(byBody(notes), [[`note:${tag}`, `${tag}-n`]]);
   assert.deepEqual(byBody(await localRows(page, "note", `note:${tag}`)), byBody(notes));
 }
+
+describe("the checks can fail", () => {
+  it("the exactly-once count sees a duplicated, a missing and an unexpected change on the server", async () => {
+    const baseline = await latestCursor(env.server);
+    const m = (mutationId, operation, record) => ({
+      resource: "task", version: 1, operation, id: "task:dup", record, clientId: "checker", mutationId,
+    });
+    const push = async (mutations) => {
+      const res = await env.server.call("push", { clientId: "checker", mutations });
+      assert.equal(res.ok, true, JSON.stringify(res.error));
+    };
+    await push([m("c-1", "insert", { title: "dup-0" }), m("c-2", "merge", { title: "dup-1" })]);
+    await push([m("c-2", "merge", { title: "dup-1" })]); // a replay: deduped, no change
+    assert.deepEqual(exactlyOnceProblems(await changesSince(env.server, baseline), ["dup-0", "dup-1"]), {
+      duplicated: [], missing: [], unexpected: [],
+    });
+    await push([m("c-3", "merge", { title: "dup-1" })]); // the same write under a new mutationId
+    assert.deepEqual(exactlyOnceProblems(await changesSince(env.server, baseline), ["dup-0", "dup-1", "dup-2"]), {
+      duplicated: ["dup-1 x2"], missing: ["dup-2"], unexpected: [],
+    });
+    assert.deepEqual(exactlyOnceProblems(await changesSince(env.server, baseline), ["dup-1"]).unexpected, ["dup-0 x1"]);
+  });
+
+  it("the rows-versus-changelog check sees a row without its entry and an entry without its row", () => {
+    const entry = (operation, id, record) => ({ mutation: { resource: "task", operation, id, record } });
+    const entries = [
+      entry("insert", "task:x-1", { title: "x-1" }),
+      entry("insert", "task:x-2", { title: "x-2" }),
+      entry("merge", "task:x-1", { title: "x-1m", status: "done" }),
+    ];
+    const rows = [
+      { id: "task:x-1", title: "x-1m", status: "done" },
+      { id: "task:x-2", title: "x-2", status: "active" },
+    ];
+    assert.deepEqual(rowsVersusChangelog(rows, entries, "task:x-"), []);
+    assert.deepEqual(rowsVersusChangelog([...rows, { id: "task:x-3", title: "x-3", status: "active" }], entries, "task:x-"), [
+      "row task:x-3 has no changelog entry",
+    ]);
+    assert.deepEqual(rowsVersusChangelog(rows.slice(1), entries, "task:x-"), ["changelog entry for task:x-1 has no row"]);
+    assert.equal(rowsVersusChangelog([{ ...rows[0], title: "x-1" }, rows[1]], entries, "task:x-").length, 1, "a lost merge");
+  });
+});
 
 describe("crash during a push", () => {
   const applied = { profile: null, page: null };
@@ -222,6 +264,236 @@ describe("crash during a push", () => {
       await second?.close();
       await profile.remove();
       await proxy.close();
+    }
+  });
+});
+
+describe("crash during a paged clone", () => {
+  const ROWS = 2000;
+  const PAGE = 200;
+  const HELD_PAGE = 4; // the task page whose request is held when the browser closes
+  const taskId = (n) => `task:${String(n).padStart(5, "0")}`;
+  let server;
+
+  before(async () => {
+    server = await startServer({ schemaPath: join(env.staticDir, "schema.json"), staticDir: env.staticDir });
+    for (let from = 1; from <= ROWS; from += 500) {
+      const mutations = [];
+      for (let n = from; n < from + 500; n++) {
+        mutations.push({
+          resource: "task", version: 1, operation: "insert", id: taskId(n), record: { title: `seed-${n}` },
+          clientId: "seeder", mutationId: `seed-${n}`,
+        });
+      }
+      const res = await server.call("push", { clientId: "seeder", mutations });
+      assert.equal(res.ok, true, JSON.stringify(res.error));
+    }
+  });
+  after(() => server?.stop());
+
+  it("resumes the hydration after the stored page, keeps local writes, ends equal to the server", async () => {
+    const profile = await launchProfile();
+    let second;
+    try {
+      const page = await openPage(profile.context, server.url);
+      const db = "crash-clone";
+      const sync = { hydration: { clonePageSize: PAGE } };
+      const clientId = await openClient(page, db, sync);
+      const baseline = await latestCursor(server);
+      const heldAfter = taskId((HELD_PAGE - 1) * PAGE);
+      let held = null;
+      await page.route("**/datafn/clone", (route) => {
+        const body = route.request().postDataJSON();
+        if (body.page?.table === "task" && body.page.afterId === heldAfter) held = route;
+        else route.continue();
+      });
+      // While task hydrates, its writes go to /mutation (§12.4): refused here,
+      // they fall back to the changelog and the local rows.
+      await page.route("**/datafn/mutation", (route) => route.abort("internetdisconnected"));
+      page.evaluate(() => harness.client.sync.start()).catch(() => {}); // never settles: the browser goes first
+      await waitFor(() => held, { what: `the clone page after ${heldAfter} to be in flight` });
+      assert.deepEqual((await status(page)).hydration, { note: "ready", task: "hydrating" });
+
+      const batch = [
+        ["task", { operation: "insert", id: `${taskId(PAGE + 100)}x`, record: { title: "c-early" } }],
+        ["task", { operation: "insert", id: `${taskId(ROWS - 500)}x`, record: { title: "c-late" } }],
+        ["task", { operation: "merge", id: taskId(ROWS - 1), record: { title: "c-merge" } }],
+        ["note", { operation: "insert", id: "note:c", record: { body: "c-n" } }],
+      ];
+      const ids = await mutateAll(page, batch);
+      const progress = { afterId: heldAfter, cursor: baseline };
+      assert.deepEqual(await rawMeta(page, db, "clone", "task"), progress, "clone progress stored before the close");
+      await profile.close();
+
+      second = await launchProfile(profile.dir);
+      const page2 = await openPage(second.context, server.url);
+      assert.deepEqual(await rawMeta(page2, db, "clone", "task"), progress, "clone progress survived the close");
+      const requests = trackProtocolRequests(page2);
+      await openClient(page2, db, sync);
+      assert.deepEqual((await status(page2)).hydration, { note: "ready", task: "notStarted" });
+      assert.deepEqual((await changelog(page2)).map((e) => e.mutationId), ids, "local writes survived the close");
+      await page2.evaluate(() => harness.client.sync.start());
+
+      const clones = requests.filter((r) => r.op === "clone").map((r) => r.body);
+      assert.deepEqual(
+        clones[0],
+        { clientId, tables: ["task"], page: { table: "task", afterId: heldAfter, limit: PAGE }, includeJoins: true },
+        "the first clone request after reopening continues after the stored afterId",
+      );
+      assert.ok(
+        clones.every((c) => c.page?.table === "task" && c.page.afterId >= heldAfter),
+        `no table or page cloned again: ${JSON.stringify(clones.map((c) => c.page))}`,
+      );
+      assert.equal(clones.length, (ROWS - (HELD_PAGE - 1) * PAGE) / PAGE, "one request per remaining page");
+      assert.deepEqual((await status(page2)).hydration, { note: "ready", task: "ready" });
+      await drained(page2, "the local writes to be pushed");
+      await assertExactlyOnce(server, baseline, batchMarkers(batch));
+      await page2.evaluate(() => harness.client.sync.pullNow());
+
+      const serverTasks = await serverTable(server, "task");
+      assert.equal(serverTasks.length, ROWS + 2);
+      const local = await localRows(page2, "task");
+      assert.equal(new Set(local.map((r) => r.id)).size, local.length, "no duplicate ids");
+      assert.deepEqual(local, serverTasks, "the local table equals the server's");
+      const byId = new Map(local.map((r) => [r.id, r]));
+      assert.equal(byId.get(`${taskId(PAGE + 100)}x`).title, "c-early");
+      assert.equal(byId.get(`${taskId(ROWS - 500)}x`).title, "c-late");
+      assert.equal(byId.get(taskId(ROWS - 1)).title, "c-merge");
+      assert.equal(byId.get(taskId(ROWS)).title, `seed-${ROWS}`);
+      assert.deepEqual((await localRows(page2, "note")).map((r) => [r.id, r.body]), [["note:c", "c-n"]]);
+      await page2.evaluate(() => harness.client.close());
+    } finally {
+      await second?.close();
+      await profile.remove();
+    }
+  });
+});
+
+describe("hard crash during local mutations", () => {
+  /**
+   * Runs a loop of local mutations in the page (sync stopped): insert
+   * task:<tag>-<i>, and after each odd i a merge of the previous row. Each
+   * resolved promise is reported on the console; crash() runs once `atLeast`
+   * are reported. Returns the reports received, all of them resolved before
+   * the crash.
+   */
+  async function mutateUntilCrash(page, tag, atLeast, crash) {
+    const resolved = [];
+    const failed = [];
+    const requests = trackProtocolRequests(page);
+    page.on("console", (msg) => {
+      const m = msg.text().match(/^(RESOLVED|FAILED) (\S+) (.*)$/);
+      if (m?.[1] === "RESOLVED") resolved.push({ marker: m[2], mutationId: m[3] });
+      else if (m) failed.push(m[3]);
+    });
+    await page.evaluate((tag) => {
+      const report = (marker, r) =>
+        console.log(r.ok ? `RESOLVED ${marker} ${r.mutationId}` : `FAILED ${marker} ${JSON.stringify(r)}`);
+      const id = (i) => `task:${tag}-${String(i).padStart(4, "0")}`;
+      (async () => {
+        const t = harness.table();
+        for (let i = 0; ; i++) {
+          report(`${tag}-${i}`, await t.mutate({ operation: "insert", id: id(i), record: { title: `${tag}-${i}` } }));
+          if (i % 2 === 1) {
+            const r = await t.mutate({ operation: "merge", id: id(i - 1), record: { title: `${tag}-${i}m`, status: "done" } });
+            report(`${tag}-${i}m`, r);
+          }
+        }
+      })().catch((err) => console.log(`FAILED loop ${err.message}`));
+    }, tag);
+    await waitFor(() => resolved.length >= atLeast || failed.length > 0, { what: `${atLeast} resolved mutations` });
+    await crash();
+    assert.deepEqual(failed, [], "every mutation before the crash succeeded");
+    assert.deepEqual(requests.filter((r) => r.op === "push"), [], "nothing was pushed before the crash");
+    return resolved;
+  }
+
+  /** The checks after reopening: durability, atomicity, then exactly once on the server. */
+  async function checkAfterCrash(page, db, tag, resolved, baseline) {
+    await openClient(page, db);
+    const entries = await changelog(page);
+    const rows = await localRows(page, "task", `task:${tag}-`);
+    const byMutation = new Map(entries.map((e) => [e.mutationId, e]));
+    assert.equal(byMutation.size, entries.length, "no mutationId twice in the changelog");
+    for (const r of resolved) {
+      const entry = byMutation.get(r.mutationId);
+      if (!entry) {
+        const { hydration } = await status(page);
+        assert.fail(`resolved mutation ${r.marker} (${r.mutationId}) is not in the changelog ` +
+          `(${entries.length} entries, ${rows.length} rows, hydration ${JSON.stringify(hydration)})`);
+      }
+      assert.equal(mutationMarker(entry.mutation), r.marker);
+    }
+    assert.deepEqual(rowsVersusChangelog(rows, entries, `task:${tag}-`), [], "rows and changelog agree");
+    assert.ok(rows.length >= resolved.filter((r) => !r.marker.endsWith("m")).length);
+
+    await page.evaluate(() => harness.client.sync.start());
+    await drained(page, "the changelog to drain");
+    await assertExactlyOnce(env.server, baseline, entries.map((e) => mutationMarker(e.mutation)));
+    await page.evaluate(() => harness.client.sync.pullNow());
+    assert.deepEqual(await localRows(page, "task", `task:${tag}-`), await serverRows(env.server, "task", `task:${tag}-`));
+    await page.evaluate(() => harness.client.close());
+    return entries.length;
+  }
+
+  /**
+   * A client on db, hydrated, then stopped so that nothing is pushed before
+   * the crash. start() posts a push cycle after its boot phase; pushNow runs
+   * or joins it while the changelog is still empty.
+   */
+  async function stoppedClient(context, db) {
+    const page = await openPage(context, env.url);
+    await openClient(page, db);
+    await page.evaluate(async () => {
+      await harness.client.sync.start();
+      harness.client.sync.stop();
+      await harness.client.sync.pushNow();
+    });
+    return page;
+  }
+
+  it("SIGKILL of every Chromium process: resolved mutations are durable and atomic, then pushed once", async (t) => {
+    const profile = await launchProfile();
+    let second;
+    try {
+      const db = "crash-kill";
+      const page = await stoppedClient(profile.context, db);
+      const pid = await browserPid(profile.dir);
+      const baseline = await latestCursor(env.server);
+      const resolved = await mutateUntilCrash(page, "k", 25, async () => {
+        // The whole group at once: the storage service must not outlive the
+        // browser and finish its writes in an orderly way.
+        process.kill(-pid, "SIGKILL");
+        await waitFor(async () => !(await processGroupAlive(pid)), { what: "every Chromium process to die" });
+      });
+      await profile.close().catch(() => {}); // the browser is already gone
+      second = await launchProfile(profile.dir);
+      const n = await checkAfterCrash(await openPage(second.context, env.url), db, "k", resolved, baseline);
+      t.diagnostic(`SIGKILL: ${resolved.length} mutations reported resolved, ${n} in the changelog after reopening`);
+    } finally {
+      await second?.close();
+      await profile.remove();
+    }
+  });
+
+  it("renderer crash (CDP Page.crash): resolved mutations are durable and atomic, then pushed once", async (t) => {
+    const profile = await launchProfile();
+    try {
+      const db = "crash-renderer";
+      const page = await stoppedClient(profile.context, db);
+      const baseline = await latestCursor(env.server);
+      const cdp = await profile.context.newCDPSession(page);
+      const resolved = await mutateUntilCrash(page, "r", 25, async () => {
+        const crashed = new Promise((resolve) => page.once("crash", resolve));
+        cdp.send("Page.crash").catch(() => {}); // answered by the crash itself
+        await crashed;
+      });
+      await page.close();
+      const n = await checkAfterCrash(await openPage(profile.context, env.url), db, "r", resolved, baseline);
+      t.diagnostic(`Page.crash: ${resolved.length} mutations reported resolved, ${n} in the changelog after reopening`);
+    } finally {
+      await profile.close();
+      await profile.remove();
     }
   });
 });

@@ -130,14 +130,24 @@ export async function browserPid(profileDir) {
   throw new Error(`no Chromium child of ${process.pid} runs profile ${profileDir}`);
 }
 
-/** Whether the process still exists (a zombie counts as gone). */
-export async function processAlive(pid) {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
+/**
+ * Whether any live process (zombies do not count) is in process group pgid.
+ * Playwright starts Chromium as the leader of its own group, which holds
+ * every Chromium process of that launch (zygotes, renderers, the storage
+ * service that writes IndexedDB).
+ */
+export async function processGroupAlive(pgid) {
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(pgrp) === pgid && state !== "Z") return true;
+    } catch {
+      // gone meanwhile
+    }
   }
+  return false;
 }
 
 /** Every row of table on the server, ordered by id, from one full /clone (at most 10,000 rows). */
