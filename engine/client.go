@@ -61,6 +61,7 @@ type Client struct {
 	tables    map[string]*Table
 	cache     *rowCache
 	sync      *syncer
+	groups    groupCommit // local-path mutations committed together (mutate.go)
 
 	ctx    context.Context // cancelled by Close: aborts requests in flight
 	cancel context.CancelFunc

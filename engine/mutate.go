@@ -3,10 +3,10 @@ package engine
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/datafn/datafn-go/protocol"
@@ -54,15 +54,22 @@ func (t *Table) MutateBatch(ctx context.Context, ms []value.Value) ([]protocol.M
 		muts[i] = mut
 	}
 	if t.localPath() {
+		var reqs []localReq
+		var idx []int
 		for i, mut := range muts {
-			if mut == nil {
-				continue
+			if mut != nil {
+				reqs, idx = append(reqs, localReq{t: t, m: mut}), append(idx, i)
 			}
-			r, err := t.mutateLocal(ctx, mut)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
+		}
+		if len(reqs) == 0 {
+			return out, nil
+		}
+		res, err := t.c.commitLocal(reqs)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range idx {
+			out[i] = res[k]
 		}
 		return out, nil
 	}
@@ -188,54 +195,153 @@ func newMutationID(ms int64) string {
 	return "mut-" + strconv.FormatInt(ms, 10) + "-" + string(b[:])
 }
 
-// errRejected carries a local-path failure out of the storage transaction,
-// rolling it back.
-type errRejected struct{ e *protocol.Error }
-
-func (e errRejected) Error() string { return e.e.Error() }
-
 // mutateLocal is the local path (§12.4 step 2): dedupe, checks, and the
 // changelog append with the row write in one transaction.
 func (t *Table) mutateLocal(ctx context.Context, m *mutation) (protocol.MutationResult, error) {
-	deduped := false
-	ts := t.c.now()
-	err := t.c.update(ctx, func(tx *cacheTx) error {
-		if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
-			deduped = ok
-			return err
-		}
-		cur, exists, err := tx.Row(m.resource, m.id)
-		if err != nil {
-			return err
-		}
-		row, ok, perr := applyObj(t.res, m, cur, exists, ts)
-		if perr != nil {
-			return errRejected{perr}
-		}
-		if _, err := tx.ChangelogAppend(newEntry(m, ts)); err != nil {
-			return err
-		}
-		return writeEffect(tx, m.resource, m.id, row, ok, exists)
-	})
-	var rej errRejected
-	switch {
-	case errors.As(err, &rej):
-		t.emitRejected(m, rej.e)
-		return protocol.MutationFailure(m.mutationID, rej.e), nil
-	case err != nil:
+	out, err := t.c.commitLocal([]localReq{{t: t, m: m}})
+	if err != nil {
 		return protocol.MutationResult{}, err
-	case deduped:
-		r := protocol.MutationSuccess(m.mutationID, m.id)
-		r.Deduped = true
-		return r, nil
 	}
-	t.applied(m)
-	t.c.sync.post(func() {
-		if t.c.cfg.PushIntervalMs == 0 {
-			t.c.sync.requestPush(true, nil)
+	return out[0], nil
+}
+
+// localReq is one local-path mutation waiting for a group commit.
+type localReq struct {
+	t *Table
+	m *mutation
+}
+
+// localGroup is one group of local-path mutations committed together.
+type localGroup struct {
+	reqs []localReq
+	out  []protocol.MutationResult
+	err  error
+	done chan struct{}
+}
+
+// groupCommit collects local-path mutations issued while a local write
+// transaction runs, so that back-to-back calls (1,000 mutate promises
+// started at once) share one transaction instead of one each. Each
+// mutation still gets its own checks, dedupe and changelog entry, in call
+// order; a rejected one writes nothing and does not disturb the others. A
+// storage failure fails the whole group: nothing of it is written and every
+// caller gets the error.
+type groupCommit struct {
+	mu      sync.Mutex
+	pending *localGroup // collecting while a group commits
+	busy    bool
+}
+
+// commitLocal runs reqs in the next group commit and returns their results.
+func (c *Client) commitLocal(reqs []localReq) ([]protocol.MutationResult, error) {
+	gc := &c.groups
+	gc.mu.Lock()
+	g := gc.pending
+	if g == nil {
+		g = &localGroup{done: make(chan struct{})}
+		gc.pending = g
+	}
+	first := len(g.reqs)
+	g.reqs = append(g.reqs, reqs...)
+	lead := !gc.busy
+	if lead {
+		gc.busy = true
+	}
+	gc.mu.Unlock()
+	if lead {
+		c.leadGroups()
+	}
+	<-g.done
+	if g.err != nil {
+		return nil, g.err
+	}
+	return g.out[first : first+len(reqs)], nil
+}
+
+// leadGroups commits pending groups until none is left.
+func (c *Client) leadGroups() {
+	gc := &c.groups
+	for {
+		gc.mu.Lock()
+		g := gc.pending
+		gc.pending = nil
+		if g == nil {
+			gc.busy = false
+			gc.mu.Unlock()
+			return
 		}
+		gc.mu.Unlock()
+		c.commitGroup(g)
+		close(g.done)
+	}
+}
+
+// commitGroup writes one group in one transaction, then reports its events.
+func (c *Client) commitGroup(g *localGroup) {
+	ts := c.now()
+	out := make([]protocol.MutationResult, len(g.reqs))
+	rejected := make([]*protocol.Error, len(g.reqs))
+	deduped := make([]bool, len(g.reqs))
+	err := c.update(c.ctx, func(tx *cacheTx) error {
+		for i, r := range g.reqs {
+			rejected[i], deduped[i] = nil, false
+			d, rej, err := r.t.writeLocal(tx, r.m, ts)
+			if err != nil {
+				return err
+			}
+			rejected[i], deduped[i] = rej, d
+		}
+		return nil
 	})
-	return protocol.MutationSuccess(m.mutationID, m.id), nil
+	if err != nil {
+		g.err = err
+		return
+	}
+	pushed := false
+	for i, r := range g.reqs {
+		m := r.m
+		switch {
+		case rejected[i] != nil:
+			r.t.emitRejected(m, rejected[i])
+			out[i] = protocol.MutationFailure(m.mutationID, rejected[i])
+		case deduped[i]:
+			out[i] = protocol.MutationSuccess(m.mutationID, m.id)
+			out[i].Deduped = true
+		default:
+			r.t.applied(m)
+			out[i] = protocol.MutationSuccess(m.mutationID, m.id)
+			pushed = true
+		}
+	}
+	g.out = out
+	if pushed {
+		c.sync.post(func() {
+			if c.cfg.PushIntervalMs == 0 {
+				c.sync.requestPush(true, nil)
+			}
+		})
+	}
+}
+
+// writeLocal is one mutation of a group inside its transaction: deduped
+// when its (clientId, mutationId) is in the changelog, rejected (nothing
+// written) when a check fails, else the changelog append and the row write.
+func (t *Table) writeLocal(tx *cacheTx, m *mutation, ts int64) (deduped bool, rejected *protocol.Error, err error) {
+	if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
+		return ok, nil, err
+	}
+	cur, exists, err := tx.Row(m.resource, m.id)
+	if err != nil {
+		return false, nil, err
+	}
+	row, ok, perr := applyObj(t.res, m, cur, exists, ts)
+	if perr != nil {
+		return false, perr, nil
+	}
+	if _, err := tx.ChangelogAppend(newEntry(m, ts)); err != nil {
+		return false, nil, err
+	}
+	return false, nil, writeEffect(tx, m.resource, m.id, row, ok, exists)
 }
 
 func newEntry(m *mutation, ts int64) ChangelogEntry {
