@@ -12,7 +12,7 @@ WASM_TESTFLAGS ?= -count=1
 # The go test -exec runner, built natively from the pinned tools/ module.
 WASMBROWSERTEST := .bin/wasmbrowsertest
 
-.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench bench-profile clean soak
+.PHONY: all check test test-native test-wasm test-e2e build build-wasm npm-build run bench bench-profile clean soak fuzz
 
 all: build
 
@@ -76,6 +76,14 @@ test-e2e: build
 	@scripts/ensure-chromium
 	@if [ ! -d e2e/node_modules ]; then cd e2e && npm ci --no-audit --no-fund; fi
 	cd e2e && node --test --test-concurrency=1
+
+## fuzz: every fuzz target in turn for FUZZTIME each (their seed corpora are in testdata/fuzz/)
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	  for n in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+	    echo "== ./$$(dirname $$f) $$n"; $(GO) test -run '^$$' -fuzz "^$$n\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	  done; done
 
 ## soak: the long reliability runs (more SIGKILLs and seeds, server read timeouts)
 soak:
