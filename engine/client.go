@@ -2,13 +2,8 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"log"
-	"math/big"
 	"sync"
 	"sync/atomic"
-
-	"github.com/google/uuid"
 
 	"github.com/datafn/datafn-go/protocol"
 	"github.com/datafn/datafn-go/schema"
@@ -119,23 +114,15 @@ func withDefaults(d Deps) Deps {
 		d.Lane = NewMutexLane()
 	}
 	if d.GenerateID == nil {
-		d.GenerateID = func(_, prefix string) (string, error) { return prefix + ":" + uuid.NewString(), nil }
+		d.GenerateID = func(_, prefix string) (string, error) { return prefix + ":" + newUUID(), nil }
 	}
 	if d.Random == nil {
 		d.Random = randomFloat
 	}
 	if d.Logf == nil {
-		d.Logf = log.Printf
+		d.Logf = defaultLogf
 	}
 	return d
-}
-
-func randomFloat() float64 {
-	n, err := rand.Int(rand.Reader, big.NewInt(1<<53))
-	if err != nil {
-		return 0
-	}
-	return float64(n.Int64()) / (1 << 53)
 }
 
 // localResources are the resources that take part in storage and sync.
@@ -153,7 +140,7 @@ func (c *Client) openStorage(ctx context.Context) error {
 	if c.cfg.Storage == nil {
 		c.clientID = c.cfg.ClientID
 		if c.clientID == "" {
-			c.clientID = uuid.NewString()
+			c.clientID = newUUID()
 		}
 		return nil
 	}
@@ -165,7 +152,7 @@ func (c *Client) openStorage(ctx context.Context) error {
 	return st.Update(ctx, func(tx WriteTx) error {
 		id := c.cfg.ClientID
 		if id == "" {
-			if id, err = tx.GetOrCreateClientID(uuid.NewString()); err != nil {
+			if id, err = tx.GetOrCreateClientID(newUUID()); err != nil {
 				return err
 			}
 		}

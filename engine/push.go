@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"math"
 	"time"
 
@@ -263,14 +262,4 @@ func (s *syncer) hasRestores(ctx context.Context) bool {
 		return err
 	})
 	return n > 0
-}
-
-// pushErrorsValue is the wire form of a result's errors.
-func pushErrorsValue(errs []protocol.PushError) value.Value {
-	if len(errs) == 0 {
-		return value.Arr(nil)
-	}
-	b, _ := json.Marshal(errs)
-	v, _ := value.Parse(b)
-	return v
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/datafn/datafn-go/protocol"
 	"github.com/datafn/datafn-go/value"
@@ -24,14 +23,9 @@ func NewTransport(p Poster) Transport { return &postTransport{p: p} }
 type postTransport struct{ p Poster }
 
 func (t *postTransport) call(ctx context.Context, op string, body any) (value.Value, error) {
-	var b []byte
-	if v, ok := body.(value.Value); ok {
-		b = value.AppendJSON(nil, v)
-	} else {
-		var err error
-		if b, err = json.Marshal(body); err != nil {
-			return value.Value{}, protocol.Errorf(protocol.CodeInvalid, "$", "Invalid DFQL: request cannot be encoded")
-		}
+	b, ok := appendRequest(nil, body)
+	if !ok {
+		return value.Value{}, protocol.Errorf(protocol.CodeInvalid, "$", "Invalid DFQL: request cannot be encoded")
 	}
 	status, text, resp, err := t.p.Post(ctx, op, b)
 	if err != nil {
@@ -212,13 +206,6 @@ func decodeSyncResult(v value.Value, dst any, required string) error {
 		return errShape()
 	}
 	return decodeInto(v, dst)
-}
-
-func decodeInto(v value.Value, dst any) error {
-	if err := json.Unmarshal(value.AppendJSON(nil, v), dst); err != nil {
-		return errShape()
-	}
-	return nil
 }
 
 func cursorsValid(c map[string]string) bool {

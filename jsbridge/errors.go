@@ -53,12 +53,12 @@ func ErrorToJS(err error) js.Value {
 }
 
 // detailsToJS crosses the details map as one JSON string. Extra values are
-// arbitrary Go values; one that cannot be encoded leaves details with only
-// its path rather than losing the whole error.
+// arbitrary Go values; one that value.FromPlain cannot convert leaves
+// details with only its path rather than losing the whole error.
 func detailsToJS(d map[string]any) js.Value {
-	v, err := value.FromAny(d)
-	if err != nil {
-		v, _ = value.FromAny(map[string]any{"path": d["path"]})
+	v, ok := value.FromPlain(d)
+	if !ok {
+		v, _ = value.FromPlain(map[string]any{"path": d["path"]})
 	}
 	return jsJSON.Call("parse", string(v.JSON()))
 }

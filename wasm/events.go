@@ -4,9 +4,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"syscall/js"
 
+	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/protocol"
 )
 
@@ -19,12 +19,7 @@ type jsHandler struct{ fn js.Value }
 
 // HandleEvent implements engine.Handler.
 func (h jsHandler) HandleEvent(_ context.Context, ev protocol.Event) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		consoleError("datafn: cannot encode a %s event: %v", ev.Type, err)
-		return
-	}
-	obj := jsJSON.Call("parse", string(b))
+	obj := jsJSON.Call("parse", string(engine.AppendEventJSON(nil, ev)))
 	handlerDepth.Add(1)
 	defer handlerDepth.Add(-1)
 	h.fn.Invoke(obj)

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"runtime/debug"
 	"sync"
 	"syscall/js"
@@ -144,13 +143,13 @@ func mutate(ctx context.Context, c *engine.Client, args []js.Value) ([]byte, err
 		if err != nil {
 			return nil, err
 		}
-		return json.Marshal(rs)
+		return engine.AppendMutationResultsJSON(nil, rs), nil
 	}
 	r, err := t.Mutate(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(r)
+	return engine.AppendMutationResultJSON(nil, r), nil
 }
 
 func status(ctx context.Context, c *engine.Client, _ []js.Value) ([]byte, error) {
@@ -158,7 +157,7 @@ func status(ctx context.Context, c *engine.Client, _ []js.Value) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(st)
+	return engine.AppendStatusJSON(nil, st), nil
 }
 
 // changelogList is changelogList(optionsJSON), options {limit?}: a
@@ -179,10 +178,7 @@ func changelogList(ctx context.Context, c *engine.Client, args []js.Value) ([]by
 	if err != nil {
 		return nil, err
 	}
-	if entries == nil {
-		entries = []engine.ChangelogEntry{}
-	}
-	return json.Marshal(entries)
+	return engine.AppendChangelogJSON(nil, entries), nil
 }
 
 // subscribe is subscribe(filterJSON, handler): it returns the unsubscribe
