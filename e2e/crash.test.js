@@ -263,6 +263,7 @@ describe("crash during a push", () => {
       await page2.evaluate(() => harness.client.close());
     } finally {
       await second?.close();
+      await profile.close().catch(() => {}); // a no-op unless the test failed before closing it
       await profile.remove();
       await proxy.close();
     }
@@ -365,6 +366,7 @@ describe("crash during a paged clone", () => {
       await page2.evaluate(() => harness.client.close());
     } finally {
       await second?.close();
+      await profile.close().catch(() => {}); // a no-op unless the test failed before closing it
       await profile.remove();
     }
   });
@@ -474,6 +476,7 @@ describe("hard crash during local mutations", () => {
       t.diagnostic(`SIGKILL: ${resolved.length} mutations reported resolved, ${n} in the changelog after reopening`);
     } finally {
       await second?.close();
+      await profile.close().catch(() => {}); // a no-op unless the test failed before closing it
       await profile.remove();
     }
   });
