@@ -17,6 +17,7 @@ const internMax = 48
 type JSONBatch struct {
 	buf  []byte
 	null []bool // per document: SQL NULL (no document)
+	ends []int  // per non-NULL document: its end in buf
 }
 
 // Add appends one document; nil stands for SQL NULL (decoded as Absent).
@@ -36,6 +37,7 @@ func (b *JSONBatch) Add(doc []byte) {
 	}
 	b.buf = append(b.buf, doc...)
 	b.null = append(b.null, false)
+	b.ends = append(b.ends, len(b.buf))
 }
 
 // Len is the number of documents added.
@@ -53,6 +55,7 @@ func (b *JSONBatch) Decode() ([]value.Value, error) {
 	if err := d.ReadArrayStart(); err != nil {
 		return nil, fmt.Errorf("decode rows: %w", err)
 	}
+	doc := 0
 	for i, isNull := range b.null {
 		if isNull {
 			continue
@@ -64,7 +67,27 @@ func (b *JSONBatch) Decode() ([]value.Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode rows: %w", err)
 		}
+		// A corrupt document ("1,2", or "[1" before "2]") must not
+		// shift the rows after it: each value ends inside its document.
+		if !onlySpace(b.buf, d.Offset(), b.ends[doc]) {
+			return nil, fmt.Errorf("decode rows: document %d is not one JSON value", i)
+		}
+		doc++
 		out[i] = v
 	}
 	return out, nil
+}
+
+// onlySpace reports whether buf[from:to] is JSON whitespace (false when
+// from is past to).
+func onlySpace(buf []byte, from, to int) bool {
+	if from > to {
+		return false
+	}
+	for _, c := range buf[from:to] {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
