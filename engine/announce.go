@@ -97,6 +97,8 @@ func (c *Client) Refresh(ctx context.Context, changes []Change) error {
 	if c.store == nil {
 		return nil
 	}
+	// The other tab may have changed hydration states (a clone).
+	c.forgetHydration()
 	changes = slices.DeleteFunc(slices.Clone(changes), func(ch Change) bool {
 		return c.schema.Resource(ch.Resource) == nil
 	})

@@ -57,6 +57,7 @@ type Client struct {
 	cache     *rowCache
 	sync      *syncer
 	groups    groupCommit // local-path mutations committed together (mutate.go)
+	hyd       hydCache    // hydration states read (hydcache.go)
 
 	ctx    context.Context // cancelled by Close: aborts requests in flight
 	cancel context.CancelFunc

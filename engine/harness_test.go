@@ -259,9 +259,14 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 }
 
 // seed writes rows, states, cursors and entries straight into storage.
+// Like another tab's write, it is announced to the client (which forgets
+// the hydration states it cached).
 func (e *env) seed(fn func(tx engine.WriteTx) error) {
 	e.t.Helper()
 	require.NoError(e.t, e.store.Update(context.Background(), fn))
+	if e.c != nil {
+		require.NoError(e.t, e.c.Refresh(context.Background(), nil))
+	}
 }
 
 func (e *env) row(resource, id string) (string, bool) {

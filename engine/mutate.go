@@ -126,12 +126,7 @@ func (t *Table) localPath() bool {
 	if !c.cfg.Offlinability {
 		return false
 	}
-	var h HydrationState
-	_ = c.view(c.ctx, func(tx ReadTx) error {
-		var err error
-		h, err = tx.Hydration(t.res.Name)
-		return err
-	})
+	h, _ := c.hydration(c.ctx, t.res.Name)
 	return h == Ready
 }
 
@@ -402,12 +397,7 @@ func (t *Table) writeReapplied(ctx context.Context, m *mutation, ts int64, queue
 }
 
 func (t *Table) isReady(ctx context.Context) bool {
-	var h HydrationState
-	_ = t.c.view(ctx, func(tx ReadTx) error {
-		var err error
-		h, err = tx.Hydration(t.res.Name)
-		return err
-	})
+	h, _ := t.c.hydration(ctx, t.res.Name)
 	return h == Ready
 }
 

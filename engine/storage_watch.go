@@ -63,6 +63,9 @@ func (w *watchedStorage) Update(ctx context.Context, fn func(WriteTx) error) err
 		m.WriteTx = tx
 		return fn(&m)
 	})
+	if m.hydration {
+		w.c.forgetHydration()
+	}
 	switch {
 	case err == nil:
 		// Only a transaction that stored something proves there is room
@@ -80,10 +83,21 @@ func (w *watchedStorage) Update(ctx context.Context, fn func(WriteTx) error) err
 }
 
 // writeMarker notes whether a transaction stored anything (grew) or only
-// removed something (shrank).
+// removed something (shrank), and whether it wrote a hydration state.
 type writeMarker struct {
 	WriteTx
 	grew, shrank bool
+	hydration    bool // a hydration state was written
+}
+
+func (m *writeMarker) SetHydration(resource string, s HydrationState) error {
+	m.hydration = true
+	return m.WriteTx.SetHydration(resource, s)
+}
+
+func (m *writeMarker) ResetHydration(resource string) error {
+	m.hydration = true
+	return m.WriteTx.ResetHydration(resource)
 }
 
 func (m *writeMarker) DeleteRow(resource, id string) error {

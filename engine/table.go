@@ -66,12 +66,8 @@ func (t *Table) route(ctx context.Context, q value.Value, pq *query) (protocol.Q
 	case c.cfg.Mode == ModeLocalOnly:
 		return t.localQuery(ctx, pq)
 	}
-	var h HydrationState
-	if err := c.view(ctx, func(tx ReadTx) error {
-		var err error
-		h, err = tx.Hydration(t.res.Name)
-		return err
-	}); err != nil {
+	h, err := c.hydration(ctx, t.res.Name)
+	if err != nil {
 		return protocol.QueryResult{}, err
 	}
 	switch h {
