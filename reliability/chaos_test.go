@@ -298,7 +298,8 @@ func chaosRun(t *testing.T, p *chaosProxy, plan chaosPlan) []*chaosClient {
 				switch {
 				case cc.kind == kindQueued && n%6 == 5:
 					_ = cc.c.Sync().PushNow(bg)
-				case cc.kind == kindHydrating && n%5 == 4 && !cc.ready():
+				case cc.started && n%5 == 4 && !cc.ready():
+					// The clone of Start failed: clone again.
 					_ = cc.c.Sync().CloneNow(bg)
 				case cc.started && n%5 == 2:
 					_ = cc.c.Sync().PullNow(bg)
