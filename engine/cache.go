@@ -89,28 +89,53 @@ func (c *Client) cachedRows(ctx context.Context, res *schema.Resource) ([]*schem
 	return t.list, nil
 }
 
+// loadTable reads a table a storage batch at a time, converting each batch
+// as it arrives, so that no event-loop task holds the whole table.
 func (c *Client) loadTable(ctx context.Context, res *schema.Resource) (*residentTable, error) {
-	var rows []value.Value
+	var t *residentTable
 	err := c.store.View(ctx, func(tx ReadTx) error {
-		var err error
-		rows, err = tx.Rows(res.Name)
-		return err
+		t = &residentTable{pos: map[string]int{}}
+		in := value.NewInterner(internMaxLen)
+		return tx.RowBatches(res.Name, func(rows []value.Value) error {
+			// One allocation for the row headers of a batch keeps the
+			// table nearly contiguous.
+			backing := make([]schema.Row, len(rows))
+			for i, obj := range rows {
+				backing[i] = res.RowFromObject(obj)
+				for j, v := range backing[i].Vals {
+					backing[i].Vals[j] = in.Value(v)
+				}
+				t.put(&backing[i])
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	// One allocation for every row header keeps the table contiguous.
-	backing := make([]schema.Row, len(rows))
-	t := &residentTable{pos: make(map[string]int, len(rows)), list: make([]*schema.Row, 0, len(rows))}
-	in := value.NewInterner(internMaxLen)
-	for i, obj := range rows {
-		backing[i] = res.RowFromObject(obj)
-		for j, v := range backing[i].Vals {
-			backing[i].Vals[j] = in.Value(v)
-		}
-		t.put(&backing[i])
-	}
 	return t, nil
+}
+
+// ensureResident loads a table into the cache unless it is resident. A
+// clone calls it before its first page, while the table is typically empty,
+// so the pages fill the cache as they commit and the first query after the
+// clone does not read the whole table back from storage. Only with
+// Deps.Announce (IndexedDB in the browser): then other clients of the
+// storage announce their writes and a resident table stays current; without
+// it, a table stays unloaded until a query needs it.
+func (c *Client) ensureResident(ctx context.Context, res *schema.Resource) error {
+	rc := c.cache
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if _, ok := rc.tables[res.Name]; ok {
+		return nil
+	}
+	t, err := c.loadTable(ctx, res)
+	if err != nil {
+		return err
+	}
+	rc.tables[res.Name] = t
+	return nil
 }
 
 // cacheTx is the WriteTx the engine writes through: it records row changes

@@ -22,6 +22,11 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 	if next == nil {
 		hi = nil
 	}
+	if res := s.c.schema.Resource(t.name); res != nil && s.c.deps.Announce != nil {
+		if err := s.c.ensureResident(ctx, res); err != nil {
+			return err
+		}
+	}
 	err := s.c.update(ctx, func(tx *cacheTx) error {
 		touched := make(map[RestoreKey]bool, len(rows))
 		got := make(map[string]bool, len(rows))

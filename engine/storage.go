@@ -36,6 +36,11 @@ type ReadTx interface {
 	Row(resource, id string) (row value.Value, ok bool, err error)
 	// Rows returns every row of the resource in no particular order.
 	Rows(resource string) ([]value.Value, error)
+	// RowBatches calls fn with every row of the resource, a batch at a
+	// time, in no particular order, and stops at fn's first error. A
+	// browser backend reads a batch per request, so a large table loads in
+	// many short event-loop tasks.
+	RowBatches(resource string, fn func(batch []value.Value) error) error
 	// RowIDs returns the ids of the stored rows with after < id <= hi
 	// (nil: that end is open), ascending in code point order (§3.4), without
 	// reading the rows.

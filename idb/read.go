@@ -78,6 +78,72 @@ func (t readTx) Rows(resource string) ([]value.Value, error) {
 	return v.Elems(), nil
 }
 
+// rowBatch is how many rows one request of RowBatches reads: small enough
+// that decoding a batch stays a short event-loop task.
+const rowBatch = 1000
+
+// RowBatches reads the store with getAll requests of rowBatch rows, each
+// starting after the last key of the one before. The next request is
+// issued before the current batch is decoded, so IndexedDB reads while Go
+// decodes.
+func (t readTx) RowBatches(resource string, fn func([]value.Value) error) (err error) {
+	if err := t.checkResource(resource); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	inFlight := false
+	next := func(after js.Value) error {
+		q := js.Null()
+		if !after.IsUndefined() {
+			q = jsKeyRange.Call("lowerBound", after, true)
+		}
+		if _, err := t.issue([]call{{store: resource, method: "getAll", args: []any{q, rowBatch}}}); err != nil {
+			t.fail(err)
+			return t.err
+		}
+		inFlight = true
+		return nil
+	}
+	defer func() {
+		if inFlight { // fn failed: take the answer nobody waits for
+			<-t.events
+		}
+	}()
+	if err := next(js.Undefined()); err != nil {
+		return err
+	}
+	for inFlight {
+		ev := <-t.events
+		inFlight = false
+		req := ev.Get("target")
+		if ev.Get("type").String() != "success" {
+			t.fail(t.requestError(req))
+			return t.err
+		}
+		arr := req.Get("result")
+		n := arr.Length()
+		if n == rowBatch {
+			if err := next(arr.Index(n - 1).Get("id")); err != nil {
+				return err
+			}
+		}
+		if n == 0 {
+			break
+		}
+		v, _, err := jsonValue(arr)
+		if err != nil {
+			t.fail(err)
+			return t.err
+		}
+		if err := fn(v.Elems()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RowIDs reads the primary keys in the range with one getAllKeys. IndexedDB
 // orders keys by UTF-16 code units, which agrees with code point order for
 // comparisons against a bound below U+D800 (the first difference decides,

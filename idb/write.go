@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"syscall/js"
 
 	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/value"
@@ -13,8 +14,8 @@ import (
 
 // writeTx implements engine.WriteTx. Every write appends one element to the
 // transaction's JSON buffer; flush hands the buffer to JavaScript with one
-// JSON.parse and issues the puts and deletes back to back without waiting
-// for them. Their failures abort the transaction, which commit reports.
+// JSON.parse and issues the puts and deletes without waiting for them.
+// Their failures abort the transaction, which commit reports.
 type writeTx struct {
 	readTx
 	lastSeq int64 // highest seq assigned so far, -1 until read
@@ -34,17 +35,30 @@ type bufOp struct {
 }
 
 // queue starts the next element of the buffer and records its operation;
-// the caller appends the element's JSON to t.buf.
+// the caller appends the element's JSON to t.buf. Each element is wrapped
+// in an array, the argument list of its request (see flush).
 func (t *txn) queue(store string, kind opKind) {
 	if len(t.buf) == 0 {
-		t.buf = append(t.buf, '[')
+		t.buf = append(t.buf, "[["...)
 	} else {
-		t.buf = append(t.buf, ',')
+		t.buf = append(t.buf, "],["...)
 	}
 	t.ops = append(t.ops, bufOp{store: store, kind: kind})
 }
 
-// flush issues the buffered writes.
+// flushChunk is how many buffered writes one event-loop task issues: a
+// clone page or pull window of thousands of rows is issued in several
+// tasks, so the page stays responsive (no task much above 50 ms).
+const flushChunk = 250
+
+var jsApply = js.Global().Get("Function").Get("prototype").Get("apply")
+
+// flush issues the buffered writes. A run of writes of one kind to one
+// store is one call into JavaScript: args.map(apply.bind(put, store)) calls
+// store.put(...args[i]) for each element, with no crossing per row. After
+// each chunk but the first, flush waits for the last request of the chunk
+// before (the transaction stays active: a request is pending), which lets
+// the event loop run while IndexedDB works on the earlier writes.
 func (t *txn) flush() (err error) {
 	if t.err != nil {
 		return t.err
@@ -58,22 +72,83 @@ func (t *txn) flush() (err error) {
 			err = t.err
 		}
 	}()
-	defer catch(&err)
-	src := string(append(t.buf, ']'))
+	src := string(append(t.buf, "]]"...))
 	ops := t.ops
 	t.buf, t.ops = t.buf[:0], t.ops[:0]
-	arr := jsJSON.Call("parse", src)
-	for i, op := range ops {
-		st, v := t.store(op.store), arr.Index(i)
-		switch op.kind {
-		case opPut:
-			st.Call("put", v)
-		case opDelete:
-			st.Call("delete", v)
-		case opDeleteThrough:
-			st.Call("delete", jsKeyRange.Call("upperBound", v))
-		}
+	var arr js.Value
+	if err := jsCall(func() { arr = jsJSON.Call("parse", src) }); err != nil {
+		return err
 	}
+	var pending js.Value // the last request of the previous chunk
+	for i := 0; i < len(ops); {
+		end := min(i+flushChunk, len(ops))
+		var last js.Value
+		if err := jsCall(func() { last = t.issueWrites(arr, ops, i, end) }); err != nil {
+			if e := t.tx.Get("error"); e.Truthy() {
+				// An earlier chunk failed and aborted the transaction
+				// while flush waited: report that, not the refused issue.
+				return domError(e)
+			}
+			return err
+		}
+		if !pending.IsUndefined() {
+			if err := t.await(pending); err != nil {
+				return err
+			}
+		}
+		pending, i = last, end
+	}
+	return nil
+}
+
+// issueWrites issues ops[from:to] (elements of arr) and returns the last
+// request.
+func (t *txn) issueWrites(arr js.Value, ops []bufOp, from, to int) js.Value {
+	var last js.Value
+	for i := from; i < to; {
+		op := ops[i]
+		j := i + 1
+		for j < to && ops[j] == op {
+			j++
+		}
+		st := t.store(op.store)
+		switch op.kind {
+		case opDeleteThrough:
+			for k := i; k < j; k++ {
+				last = st.Call("delete", jsKeyRange.Call("upperBound", arr.Index(k).Index(0)))
+			}
+		default:
+			method := "put"
+			if op.kind == opDelete {
+				method = "delete"
+			}
+			reqs := arr.Call("slice", i, j).Call("map", jsApply.Call("bind", st.Get(method), st))
+			last = reqs.Index(j - i - 1)
+		}
+		i = j
+	}
+	return last
+}
+
+// await waits for the outcome of one request issued by flush.
+func (t *txn) await(req js.Value) error {
+	if err := jsCall(func() {
+		req.Set("onsuccess", t.onReq)
+		req.Set("onerror", t.onReq)
+	}); err != nil {
+		return err
+	}
+	ev := <-t.events
+	if ev.Get("type").String() != "success" {
+		return t.requestError(ev.Get("target"))
+	}
+	return nil
+}
+
+// jsCall runs fn, turning a JavaScript exception into an error.
+func jsCall(fn func()) (err error) {
+	defer catch(&err)
+	fn()
 	return nil
 }
 

@@ -140,6 +140,14 @@ func (t *readTx) Rows(resource string) ([]value.Value, error) {
 	return out, nil
 }
 
+func (t *readTx) RowBatches(resource string, fn func([]value.Value) error) error {
+	rows, err := t.Rows(resource)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	return fn(rows)
+}
+
 func (t *readTx) RowIDs(resource string, after, hi *string) ([]string, error) {
 	if _, err := t.table(resource); err != nil {
 		return nil, err

@@ -3,12 +3,14 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/protocol"
+	"github.com/datafn/datafn-go/value"
 )
 
 // idsOrder are ids in code point order (§3.4). IndexedDB orders keys by
@@ -96,4 +98,57 @@ func testRowIDsTx(t *testing.T, s engine.Storage) {
 		require.Equal(t, []string{"t:1", "t:2", "t:3"}, got)
 		return nil
 	})
+}
+
+// testRowBatches: the batches hold every row once (more rows than a
+// browser backend reads per request), an error of fn stops the reading
+// and comes back, and the transaction goes on working after it.
+func testRowBatches(t *testing.T, s engine.Storage) {
+	const n = 2345
+	update(t, s, func(tx engine.WriteTx) error {
+		for i := range n {
+			require.NoError(t, tx.PutRow("task", row(fmt.Sprintf("t:%05d", i), "T")))
+		}
+		return tx.PutRow("note", row("n:1", "N"))
+	})
+	view(t, s, func(tx engine.ReadTx) error {
+		seen := map[string]bool{}
+		calls := 0
+		require.NoError(t, tx.RowBatches("task", func(batch []value.Value) error {
+			calls++
+			require.NotEmpty(t, batch)
+			for _, r := range batch {
+				id := r.Get("id").Str()
+				require.False(t, seen[id], "row %s twice", id)
+				seen[id] = true
+				require.Equal(t, "T", r.Get("title").Str())
+			}
+			return nil
+		}))
+		require.Len(t, seen, n)
+		errStop := errors.New("stop")
+		calls = 0
+		err := tx.RowBatches("task", func([]value.Value) error {
+			calls++
+			return errStop
+		})
+		require.ErrorIs(t, err, errStop)
+		require.Equal(t, 1, calls)
+		notes, err := tx.Rows("note")
+		require.NoError(t, err)
+		require.Len(t, notes, 1)
+		r, ok, err := tx.Row("task", "t:00007")
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, `{"id":"t:00007","title":"T"}`, r.String())
+		require.NoError(t, tx.RowBatches("note", func(batch []value.Value) error {
+			require.Len(t, batch, 1)
+			return nil
+		}))
+		return nil
+	})
+	err := s.View(context.Background(), func(tx engine.ReadTx) error {
+		return tx.RowBatches("nope", func([]value.Value) error { return nil })
+	})
+	requireProtoErr(t, err, protocol.CodeInvalid, "Storage error: missing object store nope", "storage")
 }

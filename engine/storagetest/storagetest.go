@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) engine.Storage) {
 		{"Rows", testRows},
 		{"RowIDsRange", testRowIDs},
 		{"RowIDsOwnWritesAndRollback", testRowIDsTx},
+		{"RowBatches", testRowBatches},
 		{"MissingStore", testMissingStore},
 		{"LM6_SeqsNeverReused", testSeqs},
 		{"LM6_ThroughSeqMustBeInteger", testThroughSeq},
