@@ -144,6 +144,22 @@ func (s *syncer) acknowledge(ctx context.Context, b *pushBatch, prefix []entryOu
 				return err
 			}
 		}
+		if res != nil && !pullNeeded {
+			// No pull follows, so the server's createdAt/updatedAt of a
+			// timestamps row would never replace the local ones: a push
+			// replayed after a lost answer is deduped with the cursor the
+			// client already has. Those rows are fetched by a restore.
+			for i, o := range prefix {
+				m := b.muts[i]
+				if (o != outApplied && o != outCovered) || doubtful[i] || m.op == OpDelete || !s.hasTimestamps(m.resource) {
+					continue
+				}
+				restore = true
+				if err := tx.AddRestore(RestoreKey{m.resource, m.id}); err != nil {
+					return err
+				}
+			}
+		}
 		remaining, err = tx.ChangelogCount()
 		return err
 	})
@@ -192,11 +208,16 @@ func (s *syncer) pushCursors(tx WriteTx, b *pushBatch, res *protocol.PushResult,
 
 func (b *pushBatch) hasTimestamps(s *syncer) bool {
 	for _, m := range b.muts {
-		if r := s.c.schema.Resource(m.resource); r != nil && r.HasTimestamps() {
+		if s.hasTimestamps(m.resource) {
 			return true
 		}
 	}
 	return false
+}
+
+func (s *syncer) hasTimestamps(resource string) bool {
+	r := s.c.schema.Resource(resource)
+	return r != nil && r.HasTimestamps()
 }
 
 // pushEvents fires the cycle's sync_applied or sync_failed (§12.8.2 step

@@ -397,3 +397,40 @@ func TestConnectivityEventsAndStop(t *testing.T) {
 	}
 	require.Equal(t, []string{`{"isOnline":false}`, `{"isOnline":true}`}, conn)
 }
+
+// A push of a timestamps row that is deduped with the client's own cursor
+// (the replay after a lost answer: the boot pull already brought the row
+// and laid the pending entry over it) is followed by a restore of that row,
+// so the server's createdAt/updatedAt replace the local ones.
+func TestPushReplayRestoresServerTimestamps(t *testing.T) {
+	e := newEnv(t, `"offlinability":true`)
+	e.seed(ready("5", "task", "note"))
+	require.True(t, e.mutate("note", `{"operation":"insert","id":"n:1","record":{"body":"b"},"mutationId":"m-1"}`).OK)
+	row, _ := e.row("note", "n:1")
+	require.Equal(t, `{"id":"n:1","body":"b","createdAt":1000,"updatedAt":1000}`, row)
+	e.tr.push = func(r protocol.PushRequest) (protocol.PushResult, error) {
+		return protocol.PushResult{OK: true, Applied: []string{"m-1"}, Cursor: "5", CursorBefore: "5",
+			Cursors: map[string]string{"note": "5"}}, nil
+	}
+	e.tr.query = func(q value.Value) (protocol.QueryResult, error) {
+		return protocol.RowResult(rows(`[{"id":"n:1","body":"b","createdAt":7,"updatedAt":8}]`), value.NullValue), nil
+	}
+	require.NoError(t, e.c.Sync().PushNow(bg))
+	eventually(t, func() bool {
+		row, _ := e.row("note", "n:1")
+		return row == `{"id":"n:1","body":"b","createdAt":7,"updatedAt":8}`
+	}, "server timestamps restored")
+	q := e.tr.ops("query")
+	require.Len(t, q, 1)
+	require.Contains(t, q[0].body, `"$in":["n:1"]`)
+	require.Empty(t, e.tr.ops("pull"), "no pull: the server has nothing newer")
+
+	// A task (no timestamps) pushed the same way needs nothing fetched.
+	require.True(t, e.mutate("task", `{"operation":"insert","id":"task:1","record":{"title":"A"},"mutationId":"m-2"}`).OK)
+	e.tr.push = func(r protocol.PushRequest) (protocol.PushResult, error) {
+		return protocol.PushResult{OK: true, Applied: []string{"m-2"}, Cursor: "5", CursorBefore: "5",
+			Cursors: map[string]string{"task": "5"}}, nil
+	}
+	require.NoError(t, e.c.Sync().PushNow(bg))
+	require.Len(t, e.tr.ops("query"), 1)
+}
