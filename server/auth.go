@@ -101,6 +101,11 @@ func (j JWTAuth) Namespace(authorization string, nowMs int64) (string, bool) {
 
 var errBadToken = errors.New("auth: bad token")
 
+// b64 decodes JWT segments. Strict: the unused bits of the last character
+// must be zero, so that one signature has one spelling and a token cannot be
+// altered without breaking it.
+var b64 = base64.RawURLEncoding.Strict()
+
 // jwtClaims are the claims JWTAuth reads; nil when absent or null.
 type jwtClaims struct {
 	NS, Sub, Exp, Nbf any
@@ -116,7 +121,7 @@ func (j JWTAuth) verify(tok string) (*jwtClaims, error) {
 	if err := decodeSegment(parts[0], &header); err != nil || header["alg"] != "HS256" {
 		return nil, errBadToken
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
 		return nil, errBadToken
 	}
@@ -160,7 +165,7 @@ func (c *jwtClaims) namespace(nowMs int64) (string, bool) {
 }
 
 func decodeSegment(seg string, v any) error {
-	data, err := base64.RawURLEncoding.DecodeString(seg)
+	data, err := b64.DecodeString(seg)
 	if err != nil {
 		return err
 	}

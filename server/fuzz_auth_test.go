@@ -173,3 +173,21 @@ func TestJWTClaimNamesAreCaseSensitive(t *testing.T) {
 		require.Equal(t, c.ns, ns)
 	}
 }
+
+// TestJWTSignatureSpelledOneWay pins the fix of a FuzzJWT finding: the last
+// character of a base64url signature has unused bits, and a lenient decoder
+// accepted a token whose signature was altered in them.
+func TestJWTSignatureSpelledOneWay(t *testing.T) {
+	auth := server.JWTAuth{Secret: []byte("k")}
+	tok := sign("k", []byte(`{"alg":"HS256"}`), []byte(`{"ns":"a"}`))
+	_, ok := auth.Namespace("Bearer "+tok, 0)
+	require.True(t, ok)
+	last := tok[len(tok)-1]
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		if byte(c) == last {
+			continue
+		}
+		_, ok := auth.Namespace("Bearer "+tok[:len(tok)-1]+string(c), 0)
+		require.False(t, ok, "signature ending in %c accepted", c)
+	}
+}
