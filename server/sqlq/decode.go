@@ -60,8 +60,12 @@ func (b *JSONBatch) Decode() ([]value.Value, error) {
 		if isNull {
 			continue
 		}
-		if _, err := d.ReadArrayNext(); err != nil {
+		more, err := d.ReadArrayNext()
+		if err != nil {
 			return nil, fmt.Errorf("decode rows: %w", err)
+		}
+		if !more {
+			return nil, fmt.Errorf("decode rows: document %d is not one JSON value", i)
 		}
 		v, err := d.ReadValue()
 		if err != nil {
