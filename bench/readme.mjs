@@ -50,6 +50,11 @@ export function markdown(out) {
     lines.push("", "Notes:", "");
     for (const r of notes) lines.push(`* ${esc(r.name)}: ${esc(r.note)}`);
   }
+  const explain = Object.entries(out.explain ?? {});
+  if (explain.length) {
+    lines.push("", "Why the misses (CPU profiles of `make bench-profile`, bench/results/profiles/):", "");
+    for (const [label, text] of explain) lines.push(`* ${esc(label)}: ${esc(text)}`);
+  }
   return lines.join("\n") + "\n";
 }
 

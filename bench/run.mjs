@@ -15,6 +15,7 @@ import { DIST, ROOT, requireBuild, startServer } from "../e2e/lib/env.js";
 import { Profiler, buildProfileWasm, profileNote } from "./profile.mjs";
 import { cells, publish } from "./readme.mjs";
 import { rowsFor } from "./rows.mjs";
+import { WHY } from "./why.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, "results");
@@ -161,20 +162,30 @@ async function alternate(reps, fnEngine, fnRaw, { budgetMs = Infinity } = {}) {
 const rows = [];
 // The profile label (bench/results/profiles/<label>.txt) of the rows being added.
 let section = null;
-function row(name, { engine, baseline, unit, ratio, target, met, note }) {
-  rows.push({ name, engine, baseline, unit, ratio, target, met, note, profile: section });
+// profile: the label in why.mjs (and bench/results/profiles) that explains a miss.
+function row(name, { engine, baseline, unit, ratio, target, met, note, profile = section }) {
+  rows.push({ name, engine, baseline, unit, ratio, target, met, note, profile });
 }
 function notMeasured(name, target, reason) {
   rows.push({ name, engine: null, baseline: null, unit: "", ratio: null, target, met: null, note: `not measured: ${reason}`, profile: section });
 }
 
-/** Adds to every missed target the top of its profile from the last `make bench-profile`, if there is one. */
+/**
+ * For the profile of every missed target: the top of that profile from the
+ * last `make bench-profile`, if there is one, and what would close it
+ * (why.mjs). Returns { label: text }; the rows' notes point to it.
+ */
 function explainMisses() {
+  const explain = {};
   for (const r of rows) {
     if (r.met !== false || !r.profile) continue;
-    const why = profileNote(PROFILES, r.profile);
-    if (why) r.note = r.note ? `${r.note}; ${why}` : why;
+    if (!(r.profile in explain)) {
+      const why = [profileNote(PROFILES, r.profile), WHY[r.profile] && `would close it: ${WHY[r.profile]}`].filter(Boolean);
+      explain[r.profile] = why.length ? why.join("; ") : null;
+    }
+    if (explain[r.profile]) r.note = [r.note, `missed: see "${r.profile}" below`].filter(Boolean).join("; ");
   }
+  return Object.fromEntries(Object.entries(explain).filter(([, v]) => v));
 }
 function timeRow(name, engine, baseline, max, note, unit = "ms") {
   const ratio = engine / baseline;
@@ -188,7 +199,9 @@ async function browserBenches(browser, url) {
     const dfSize = (await stat(join(DIST, "datafn.wasm"))).size;
     const hSize = (await stat(join(RESULTS, "hello", "hello.wasm"))).size;
     const ratio = dfSize / hSize;
-    row("wasm size (stripped)", { engine: dfSize / 1048576, baseline: hSize / 1048576, unit: "MiB", ratio, target: "≤ 2x", met: ratio <= 2 });
+    row("wasm size (stripped)", {
+      engine: dfSize / 1048576, baseline: hSize / 1048576, unit: "MiB", ratio, target: "≤ 2x", met: ratio <= 2, profile: "size",
+    });
     const r = await alternate(
       7,
       async () => (await browser.run(url, "coldStart", { which: "datafn" })).ms,
@@ -210,7 +223,7 @@ async function browserBenches(browser, url) {
     if (Number.isFinite(r.jsHeapBytesPerRow) && r.jsHeapBytesPerRow > 0) {
       const ratio = r.wasmBytesPerRow / r.jsHeapBytesPerRow;
       row("memory per resident row, 100k", {
-        engine: r.wasmBytesPerRow, baseline: r.jsHeapBytesPerRow, unit: "B/row", ratio, target: "≤ 1.0x", met: ratio <= 1,
+        engine: r.wasmBytesPerRow, baseline: r.jsHeapBytesPerRow, unit: "B/row", ratio, target: "≤ 1.0x", met: ratio <= 1, profile: "memory",
         note: "engine: growth of wasm linear memory while inserting (upper bound, includes garbage)",
       });
     } else notMeasured("memory per resident row, 100k", "≤ 1.0x", `JS heap baseline unusable (${r.jsHeapBytesPerRow} B/row after gc)`);
@@ -338,7 +351,7 @@ function serverBenches() {
   }
 }
 
-function printTable() {
+function printTable(explain) {
   const head = ["benchmark", "engine", "baseline", "unit", "ratio", "target", "met?"];
   const body = rows.map(cells);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -350,6 +363,10 @@ function printTable() {
   if (notes.length) {
     console.log("\nnotes:");
     for (const r of notes) console.log(`  ${r.name}: ${r.note}`);
+  }
+  if (Object.keys(explain).length) {
+    console.log("\nwhy the misses:");
+    for (const [label, text] of Object.entries(explain)) console.log(`  ${label}: ${text}`);
   }
 }
 
@@ -384,11 +401,11 @@ async function main() {
   }
   // Server benchmarks are Go benchmarks, not profiled here (go test -cpuprofile).
   if (want("server") && !(PROFILE && !only)) {
-    section = null;
+    section = "server";
     serverBenches();
   }
-  explainMisses();
-  printTable();
+  const explain = explainMisses();
+  printTable(explain);
   if (PROFILE) {
     for (const f of profiler.written) log(`wrote ${f}`);
     log("BENCH_PROFILE: figures are perturbed by the profiler; latest.json/latest.md left as they were");
@@ -399,7 +416,7 @@ async function main() {
     os: `${os.type()} ${os.release()}`, node: process.version,
   };
   const goVersion = execFileSync("go", ["version"], { encoding: "utf8" }).trim();
-  const out = { at: new Date().toISOString(), machine, chromium: chromiumVersion(), go: goVersion, rows };
+  const out = { at: new Date().toISOString(), machine, chromium: chromiumVersion(), go: goVersion, rows, explain };
   if (only) {
     // A partial run does not replace the full table.
     await writeFile(join(RESULTS, "partial.json"), JSON.stringify({ ...out, only: [...only] }, null, 2) + "\n");
