@@ -93,7 +93,7 @@ async function mutateAll(page, batch) {
   return results.map((r) => r.mutationId);
 }
 
-/** Local rows equal the server's: tasks whole, notes by id and body (see the todo test on timestamps). */
+/** Local rows equal the server's: tasks whole, notes by id and body (timestamps: the test after the replay). */
 async function assertRowsLikeServer(page, server, tag) {
   await page.evaluate(() => harness.client.sync.pullNow());
   const tasks = await serverRows(server, "task", `task:${tag}`);
@@ -200,25 +200,27 @@ describe("crash during a push", () => {
     await assertRowsLikeServer(page2, env.server, "p1");
   });
 
-  // Known engine bug, see the report of issue #8: on reopening, the boot pull
-  // brings the server's rows of the already applied push and re-applies the
-  // still pending entries over them with their local timestamps (§12.5); the
-  // replayed push then answers cursor == cursorBefore == the stored global
-  // cursor, so no pull follows (§12.8.5) and the note keeps its optimistic
-  // createdAt/updatedAt for good.
+  // On reopening, the boot pull brings the server's rows of the already
+  // applied push and re-applies the still pending entries over them with
+  // their local timestamps (§12.5); the replayed push then answers cursor ==
+  // cursorBefore == the stored global cursor, so no pull follows (§12.8.5).
+  // The engine restores such timestamps rows after the acknowledgement.
   it(
     "after the replay the note carries the server's timestamps",
-    { todo: "engine keeps optimistic timestamps after a replayed push (§12.8.5)" },
     async () => {
       assert.ok(applied.page, "runs after the test above");
       await applied.page.evaluate(() => harness.client.sync.pullNow());
       const server = await serverRows(env.server, "note", "note:p1");
-      const local = (await localRows(applied.page, "note", "note:p1")).map((r) => ({
-        ...r,
-        createdAt: r.createdAt?.getTime?.() ?? r.createdAt,
-        updatedAt: r.updatedAt?.getTime?.() ?? r.updatedAt,
-      }));
-      assert.deepEqual(local, server);
+      const local = async () =>
+        (await localRows(applied.page, "note", "note:p1")).map((r) => ({
+          ...r,
+          createdAt: r.createdAt?.getTime?.() ?? r.createdAt,
+          updatedAt: r.updatedAt?.getTime?.() ?? r.updatedAt,
+        }));
+      await waitFor(async () => JSON.stringify(await local()) === JSON.stringify(server), {
+        what: "the note's server timestamps",
+      });
+      assert.deepEqual(await local(), server);
     },
   );
 
