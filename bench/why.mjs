@@ -25,9 +25,9 @@ export const WHY = {
   initialSync:
     "applyClonePage issues one IndexedDB put per row from Go (idb issueWrites → jsCall), reapplyPending reads the changelog every page, and each page runs as one long main-thread task: packed rows, skipping the re-application when the changelog is empty, and yielding between pages close it",
   "bulkApply-10k":
-    "one IndexedDB put per row issued from Go (put is the top self entry; the packed baseline shows ~6x from packing), and DebugApplyPull's decodeSyncResult parses the body three times (value.Parse, AppendJSON, encoding/json): packed row storage and decoding the pull result straight from value.Value close it",
+    "one IndexedDB put per row issued from Go (put is the top self entry; the packed baseline is 6-16x faster than one put per row), and DebugApplyPull's decodeSyncResult parses the body three times (value.Parse, AppendJSON, encoding/json): packed row storage and decoding the pull result straight from value.Value close it",
   "bulkApply-100k":
-    "one IndexedDB put per row issued from Go (put is the top self entry; the packed baseline shows ~6x from packing), and decodeSyncResult parses the body three times (value.Parse, AppendJSON, encoding/json, ~15% of the time): packed row storage and decoding the pull result straight from value.Value close it",
+    "one IndexedDB put per row issued from Go (put is the top self entry; the packed baseline is 6-16x faster than one put per row), and decodeSyncResult parses the body three times (value.Parse, AppendJSON, encoding/json, ~15% of the time): packed row storage and decoding the pull result straight from value.Value close it",
   server:
     "not profiled by the suite: go test -run '^$' -bench 'Push/batch=500' -cpuprofile cpu.prof ./server/sqlite, then go tool pprof -top cpu.prof",
 };

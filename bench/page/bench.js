@@ -414,10 +414,10 @@ const benchmarks = {
    *    transaction.
    * Every variant starts from the response body (the engine decodes the
    * bytes, the baselines parse the text); parseMs is the baselines' share.
-   * windowed: once, the same rows as pull windows of `window` rows (the
-   * default pullBatchSize), one transaction each.
+   * windowed (when `windowed`): once, the same rows as pull windows of
+   * `window` rows (the default pullBatchSize), one transaction each.
    */
-  async bulkApply({ n, reps = 3, window = 200 }) {
+  async bulkApply({ n, reps = 3, window = 200, windowed = true }) {
     const body = (rows, cursor) =>
       JSON.stringify({ ok: true, result: { ok: true, records: { item: rows }, merged: {}, deleted: {}, cursors: { item: String(cursor) }, hasMore: false } });
     const enc = new TextEncoder();
@@ -481,6 +481,9 @@ const benchmarks = {
           if (x.parseMs !== undefined) out.parseMs.push(x.parseMs);
         }),
       );
+    }
+    if (!windowed) {
+      return { engine: median(out.engine), perRow: median(out.perRow), packed: median(out.packed), parseMs: median(out.parseMs), reps, all: out };
     }
     // Once: the same number of rows as default-sized pull windows.
     const name = `bulkwin-${uniq()}`;
