@@ -33,6 +33,7 @@ type chaosPlan struct {
 	inserts int
 }
 
+// chaosPlans is the quick run, or the soak run with DATAFN_SOAK=1.
 func chaosPlans() []chaosPlan {
 	if !soak() {
 		return []chaosPlan{{seed: uint64(time.Now().UnixNano()), steps: 40, inserts: 16}}
