@@ -2,9 +2,15 @@ package engine
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/datafn/datafn-go/value"
 )
+
+// queryJSONSize is the length of the last QueryJSON result: the next one
+// starts with room for about as much, sparing the copies (and the garbage)
+// of growing the buffer from nothing.
+var queryJSONSize atomic.Int64
 
 // QueryJSON is Query returning the result as JSON bytes, the form in which
 // results cross to JavaScript (architecture rule 5), written directly
@@ -14,5 +20,8 @@ func (t *Table) QueryJSON(ctx context.Context, q value.Value) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return AppendQueryResultJSON(nil, r), nil
+	n := queryJSONSize.Load()
+	b := AppendQueryResultJSON(make([]byte, 0, n+n/8+64), r)
+	queryJSONSize.Store(int64(len(b)))
+	return b, nil
 }
