@@ -174,8 +174,18 @@ func DecodeQueryResult(v value.Value) (protocol.QueryResult, error) {
 	default:
 		return r, errShape()
 	}
+	for _, row := range r.Data {
+		if row.Kind() != value.Object || (row.Has("id") && row.Get("id").Kind() != value.String) {
+			return r, errShape()
+		}
+	}
 	r.NextCursor = v.Get("nextCursor")
-	if r.NextCursor.IsAbsent() {
+	switch r.NextCursor.Kind() {
+	case value.Null, value.Object:
+	default:
+		if !r.NextCursor.IsAbsent() {
+			return r, errShape()
+		}
 		r.NextCursor = value.NullValue
 	}
 	if c := v.Get("count"); c.IsInteger() {
@@ -205,7 +215,43 @@ func decodeSyncResult(v value.Value, dst any, required string) error {
 	if v.Get("cursors").Kind() != value.Object || (required != "" && v.Get(required).Kind() != value.Object) {
 		return errShape()
 	}
+	// Rows the engine would have to skip while the cursors move past them
+	// would be lost until the next clone: such a result is refused whole.
+	for _, k := range [...]string{"data", "records", "merged"} {
+		if !rowLists(v.Get(k), true) {
+			return errShape()
+		}
+	}
+	if !rowLists(v.Get("deleted"), false) {
+		return errShape()
+	}
 	return decodeInto(v, dst)
+}
+
+// rowLists reports whether m is absent or an object of arrays, each element
+// an object with a string "id" (rows) or a string (ids).
+func rowLists(m value.Value, rows bool) bool {
+	if m.IsAbsent() {
+		return true
+	}
+	if m.Kind() != value.Object {
+		return false
+	}
+	for _, k := range m.Keys() {
+		list := m.Get(k)
+		if list.Kind() != value.Array {
+			return false
+		}
+		for _, e := range list.Elems() {
+			if rows && (e.Kind() != value.Object || e.Get("id").Kind() != value.String) {
+				return false
+			}
+			if !rows && e.Kind() != value.String {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func cursorsValid(c map[string]string) bool {

@@ -1,4 +1,4 @@
-//go:build !js && chaosfindings
+//go:build !js
 
 package reliability
 
@@ -21,17 +21,12 @@ import (
 	"github.com/datafn/datafn-go/value"
 )
 
-// chaosKnownBugs makes the chaos proxy's garbageTypes fault include the
-// changes the engine is known to accept (null lists in /pull and /clone
-// results, malformed pull rows, malformed query rows and nextCursor).
-const chaosKnownBugs = true
-
 // TestChaosFindingQueryWrongTypes shows what the chaos runs saw: a /query
 // answer whose ok:true envelope has rows or a nextCursor of the wrong type
 // is returned to the caller as a success, while /clone and /pull reject a
 // row without a string id as "unexpected response shape" (clone_apply.go,
 // pull.go). §4.2 says rows have an id and nextCursor is null or an object.
-// It fails today; run it with go test -tags chaosfindings ./reliability/.
+// Found by the chaos runs; the engine now refuses such a result.
 func TestChaosFindingQueryWrongTypes(t *testing.T) {
 	for _, body := range []string{
 		`{"ok":true,"result":{"data":[{"id":true,"title":"x"}],"nextCursor":null}}`,
@@ -62,8 +57,8 @@ func TestChaosFindingQueryWrongTypes(t *testing.T) {
 // that is not an object with a string id, is accepted; the rows are not
 // written (pull.go writeWindowRows skips a row without a string id; a null
 // list decodes as an empty one) but the cursors advance past them, so the
-// client never gets those rows until it clones again. It fails today; run
-// it with go test -tags chaosfindings ./reliability/.
+// client never gets those rows until it clones again. Found by the chaos
+// runs; the engine now refuses such a result whole.
 func TestChaosFindingPullSkipsMalformedRows(t *testing.T) {
 	notes := func(res map[string]any, key string) (map[string]any, bool) {
 		m, _ := res[key].(map[string]any)

@@ -467,8 +467,7 @@ var garbageShapes = []string{
 // wrongType replaces one field of the result in body (up to three levels
 // deep: result.f, result.f.g, result.f.g[i]) by a value of another JSON
 // type. A body that is no ok:true envelope with an object result is
-// returned as a wrong-typed result. Unless chaosKnownBugs, it leaves out
-// the changes the engine is known to accept (see chaosfindings_test.go).
+// returned as a wrong-typed result.
 func (p *chaosProxy) wrongType(op string, body []byte) []byte {
 	rng := p.rng()
 	var env map[string]any
@@ -508,14 +507,13 @@ func (p *chaosProxy) wrongType(op string, body []byte) []byte {
 		}
 	}
 	walk("result", res, 0)
-	slots = slices.DeleteFunc(slots, func(s slot) bool { return knownBug(op, s.path) })
 	slices.SortFunc(slots, func(a, b slot) int { return strings.Compare(a.path, b.path) })
 	if len(slots) == 0 {
 		p.noteWrong("result")
 		return []byte(`{"ok":true,"result":7}`)
 	}
 	s := slots[rng.IntN(len(slots))]
-	s.set(otherType(rng, s.get(), chaosKnownBugs || (op != "pull" && op != "clone")))
+	s.set(otherType(rng, s.get()))
 	p.noteWrong(s.path)
 	out, _ := json.Marshal(env)
 	return out
@@ -527,31 +525,10 @@ func (p *chaosProxy) noteWrong(path string) {
 	p.mu.Unlock()
 }
 
-// knownBug reports whether replacing the field at path of an op result is
-// a change the engine is known to accept as a success (chaosfindings_test.go):
-// rows of a pull, and the rows and nextCursor of a query.
-func knownBug(op, path string) bool {
-	if chaosKnownBugs {
-		return false
-	}
-	switch op {
-	case "pull":
-		return strings.HasPrefix(path, "result.records.") || strings.HasPrefix(path, "result.merged.")
-	case "query":
-		return strings.HasPrefix(path, "result.data[]") || path == "result.nextCursor"
-	}
-	return false
-}
-
-// otherType is a JSON value of another type than x; null only when
-// withNull (null lists in /pull and /clone results are a known bug).
-func otherType(rng *rand.Rand, x any, withNull bool) any {
+func otherType(rng *rand.Rand, x any) any {
 	kinds := []any{json.Number("7"), "7", true, nil, []any{}, map[string]any{"x": 1}}
 	for {
 		v := kinds[rng.IntN(len(kinds))]
-		if v == nil && !withNull {
-			continue
-		}
 		if fmt.Sprintf("%T", v) != fmt.Sprintf("%T", x) {
 			return v
 		}
