@@ -25,3 +25,12 @@ func (t *Table) QueryJSON(ctx context.Context, q value.Value) ([]byte, error) {
 	queryJSONSize.Store(int64(len(b)))
 	return b, nil
 }
+
+// AppendQueryJSON is QueryJSON appending to dst (which the bridge reuses).
+func (t *Table) AppendQueryJSON(ctx context.Context, dst []byte, q value.Value) ([]byte, error) {
+	r, err := t.Query(ctx, q)
+	if err != nil {
+		return dst, err
+	}
+	return AppendQueryResultJSON(dst, r), nil
+}

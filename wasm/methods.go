@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"syscall/js"
+	"unsafe"
 
 	"github.com/datafn/datafn-go/engine"
 	"github.com/datafn/datafn-go/jsbridge"
@@ -49,7 +50,14 @@ var methods = sync.OnceValue(func() map[string]js.Func {
 					return nil, errDestroyed()
 				}
 				b, err := m(context.Background(), h.c, rest)
-				return b, err
+				if err != nil || len(b) == 0 {
+					return b, err
+				}
+				// Parsed here rather than by jsbridge so that the bytes,
+				// dead once JavaScript has its string, serve the next query.
+				v := jsJSON.Call("parse", unsafe.String(&b[0], len(b)))
+				putJSONBuf(b)
+				return v, nil
 			})
 		})
 	}
@@ -125,7 +133,28 @@ func query(ctx context.Context, c *engine.Client, args []js.Value) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	return t.QueryJSON(ctx, q)
+	return t.AppendQueryJSON(ctx, getJSONBuf(), q)
+}
+
+// jsonBufs holds result buffers for reuse: a query's result is about as
+// long as the previous one's, and a fresh buffer for each is garbage of
+// that size (and the copies of growing it).
+var jsonBufs sync.Pool
+
+// maxPooledJSON bounds the buffers kept for reuse.
+const maxPooledJSON = 8 << 20
+
+func getJSONBuf() []byte {
+	if b, ok := jsonBufs.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+func putJSONBuf(b []byte) {
+	if cap(b) <= maxPooledJSON {
+		jsonBufs.Put(&b)
+	}
 }
 
 // mutate is mutate(resource, mutationJSON): an array gives an array.
