@@ -37,8 +37,13 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 			}
 			got[id.Str()] = true
 		}
-		// The removal reads the ids before the upserts are issued, so the
-		// read does not wait for them and does not list them.
+		// The reads come before the writes are issued, so they do not wait
+		// for the writes: the removal does not list the upserted ids, and
+		// the writes leave the changelog as it is.
+		pending, err := tx.ChangelogCount()
+		if err != nil {
+			return err
+		}
 		if err := removeUncovered(tx, t.name, after, hi, got, touched); err != nil {
 			return err
 		}
@@ -48,8 +53,10 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 				return err
 			}
 		}
-		if err := reapplyPending(tx, s.c.schema, touched); err != nil {
-			return err
+		if pending > 0 {
+			if err := reapplyPending(tx, s.c.schema, touched); err != nil {
+				return err
+			}
 		}
 		if next != nil {
 			return tx.SetCloneProgress(t.name, CloneProgress{AfterID: *next, Cursor: protocol.FormatCursor(t.lowest)})

@@ -160,12 +160,20 @@ func (s *syncer) applyWindow(ctx context.Context, ready []string, res protocol.P
 				return nonMonotonic(k)
 			}
 		}
+		// Read before the rows are written, so the read does not wait for
+		// the writes (they leave the changelog as it is).
+		pending, err := tx.ChangelogCount()
+		if err != nil {
+			return err
+		}
 		touched := map[RestoreKey]bool{}
 		if err := s.writeWindowRows(tx, inR, res, touched, run); err != nil {
 			return err
 		}
-		if err := reapplyPending(tx, s.c.schema, touched); err != nil {
-			return err
+		if pending > 0 {
+			if err := reapplyPending(tx, s.c.schema, touched); err != nil {
+				return err
+			}
 		}
 		if err := raiseCursors(tx, stored, res.Cursors, inR, run); err != nil {
 			return err
