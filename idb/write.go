@@ -32,18 +32,19 @@ const (
 type bufOp struct {
 	store string
 	kind  opKind
+	start int // offset in t.buf of the element's wrapper
 }
 
 // queue starts the next element of the buffer and records its operation;
 // the caller appends the element's JSON to t.buf. Each element is wrapped
-// in an array, the argument list of its request (see flush).
+// in an array, the argument list of its request (see flush): the buffer
+// holds `[e0],[e1],...,[en` until flush closes it.
 func (t *txn) queue(store string, kind opKind) {
-	if len(t.buf) == 0 {
-		t.buf = append(t.buf, "[["...)
-	} else {
-		t.buf = append(t.buf, "],["...)
+	if len(t.buf) > 0 {
+		t.buf = append(t.buf, "],"...)
 	}
-	t.ops = append(t.ops, bufOp{store: store, kind: kind})
+	t.ops = append(t.ops, bufOp{store: store, kind: kind, start: len(t.buf)})
+	t.buf = append(t.buf, '[')
 }
 
 // flushChunk is how many buffered writes one event-loop task issues: a
@@ -53,9 +54,10 @@ const flushChunk = 250
 
 var jsApply = js.Global().Get("Function").Get("prototype").Get("apply")
 
-// flush issues the buffered writes. A run of writes of one kind to one
-// store is one call into JavaScript: args.map(apply.bind(put, store)) calls
-// store.put(...args[i]) for each element, with no crossing per row. After
+// flush issues the buffered writes, a chunk per JSON.parse. A run of
+// writes of one kind to one store is one call into JavaScript:
+// args.map(apply.bind(put, store)) calls store.put(...args[i]) for each
+// element, with no crossing per row. After
 // each chunk but the first, flush waits for the last request of the chunk
 // before (the transaction stays active: a request is pending), which lets
 // the event loop run while IndexedDB works on the earlier writes.
@@ -72,18 +74,20 @@ func (t *txn) flush() (err error) {
 			err = t.err
 		}
 	}()
-	src := string(append(t.buf, "]]"...))
+	buf := append(t.buf, ']')
 	ops := t.ops
 	t.buf, t.ops = t.buf[:0], t.ops[:0]
-	var arr js.Value
-	if err := jsCall(func() { arr = jsJSON.Call("parse", src) }); err != nil {
-		return err
-	}
 	var pending js.Value // the last request of the previous chunk
 	for i := 0; i < len(ops); {
 		end := min(i+flushChunk, len(ops))
+		// The chunk's elements, parsed with the chunk.
+		stop := len(buf)
+		if end < len(ops) {
+			stop = ops[end].start - 1 // before the separating comma
+		}
+		src := "[" + string(buf[ops[i].start:stop]) + "]"
 		var last js.Value
-		if err := jsCall(func() { last = t.issueWrites(arr, ops, i, end) }); err != nil {
+		if err := jsCall(func() { last = t.issueWrites(jsJSON.Call("parse", src), ops[i:end]) }); err != nil {
 			if e := t.tx.Get("error"); e.Truthy() {
 				// An earlier chunk failed and aborted the transaction
 				// while flush waited: report that, not the refused issue.
@@ -101,14 +105,14 @@ func (t *txn) flush() (err error) {
 	return nil
 }
 
-// issueWrites issues ops[from:to] (elements of arr) and returns the last
-// request.
-func (t *txn) issueWrites(arr js.Value, ops []bufOp, from, to int) js.Value {
+// issueWrites issues ops, whose arguments are the elements of arr, and
+// returns the last request.
+func (t *txn) issueWrites(arr js.Value, ops []bufOp) js.Value {
 	var last js.Value
-	for i := from; i < to; {
+	for i := 0; i < len(ops); {
 		op := ops[i]
 		j := i + 1
-		for j < to && ops[j] == op {
+		for j < len(ops) && ops[j].store == op.store && ops[j].kind == op.kind {
 			j++
 		}
 		st := t.store(op.store)
