@@ -272,15 +272,6 @@ func FuzzSyncResponse(f *testing.F) {
 	f.Add(uint8(5), uint16(200), []byte(`{"ok":true,"result":{"ok":true,"applied":["m9"],"errors":[],"cursor":"10","cursorBefore":"5","cursors":{"task":"10"}}}`))
 	f.Fuzz(func(t *testing.T, op uint8, status uint16, body []byte) {
 		name := fuzzOp[int(op)%len(fuzzOp)]
-		if name == "push" && pushFailsWithoutErrors(status, body) {
-			// Known engine bug (reported, not fixed here): a push result
-			// with ok false and no errors makes pushEvents call isAborted
-			// on a typed-nil *protocol.Error (push_ack.go: err =
-			// a.res.Err()), a nil dereference in the sync goroutine that
-			// kills the process. Seed push_ok_false_no_errors; remove this
-			// when it is fixed.
-			return
-		}
 		store := memstore.New([]string{"task", "note"})
 		poster := &fuzzPoster{status: int(status), body: body}
 		deps := engine.Deps{Clock: engine.NewFakeClock(time.UnixMilli(0)), Connectivity: engine.NewManualConnectivity(),
@@ -343,14 +334,6 @@ func FuzzSyncResponse(f *testing.F) {
 		now := snapshot(t, store)
 		require.Equal(t, before, now, "%s failed (%v) on the one response but changed local state", name, err)
 	})
-}
-
-// pushFailsWithoutErrors reports whether the transport decodes the response
-// as a push result with ok false and no errors.
-func pushFailsWithoutErrors(status uint16, body []byte) bool {
-	r, err := engine.NewTransport(&fuzzPoster{status: int(status), body: body}).Push(context.Background(),
-		protocol.PushRequest{ClientID: "c1"})
-	return err == nil && !r.OK && len(r.Errors) == 0
 }
 
 // snapshot renders the local state of schema S's tables as text: one

@@ -230,7 +230,12 @@ func (s *syncer) pushEvents(a attempts) error {
 	}
 	err := a.err
 	if a.res != nil {
-		err = a.res.Err()
+		// ok:false without an error is a malformed answer (a nil
+		// *protocol.Error must not become a non-nil error).
+		err = errShape()
+		if pe := a.res.Err(); pe != nil {
+			err = pe
+		}
 	}
 	if err == nil || isAborted(err) {
 		return err

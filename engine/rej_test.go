@@ -182,3 +182,39 @@ func TestMT1_TwoClientsOnOneDatabase(t *testing.T) {
 	require.Equal(t, engine.Ready, a.status().Hydration["task"])
 	require.Equal(t, engine.Ready, b.status().Hydration["note"])
 }
+
+// A restore answer with a row of another id, or a schema field of the wrong
+// type (a broken proxy or server), is refused: nothing is stored and the id
+// stays in the restore set for the next attempt.
+func TestRestoreRefusesBrokenRows(t *testing.T) {
+	for _, data := range []string{
+		`[{"id":"task:1","title":"server","status":7}]`,
+		`[{"id":"task:1","title":null,"status":"done"}]`,
+		`[{"id":"task:2","title":"other","status":"done"}]`,
+	} {
+		t.Run(data, func(t *testing.T) {
+			e := newEnv(t, "")
+			e.seed(ready("5", "task"))
+			e.seed(func(tx engine.WriteTx) error {
+				return tx.PutRow("task", value.MustParse(`{"id":"task:1","title":"mine","status":"active"}`))
+			})
+			e.seed(entry(guardedMerge, 1000))
+			e.tr.push = guardFails
+			e.tr.query = func(q value.Value) (protocol.QueryResult, error) {
+				return protocol.RowResult(rows(data), value.NullValue), nil
+			}
+			require.NoError(t, e.c.Sync().PushNow(bg))
+			row, _ := e.row("task", "task:1")
+			require.Equal(t, `{"id":"task:1","title":"mine","status":"active"}`, row)
+			_, ok := e.row("task", "task:2")
+			require.False(t, ok)
+			var set []engine.RestoreKey
+			require.NoError(t, e.store.View(bg, func(tx engine.ReadTx) error {
+				var err error
+				set, err = tx.RestoreSet()
+				return err
+			}))
+			require.Equal(t, []engine.RestoreKey{{Resource: "task", ID: "task:1"}}, set, "the id stays in the restore set")
+		})
+	}
+}

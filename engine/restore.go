@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/datafn/datafn-go/schema"
 	"github.com/datafn/datafn-go/value"
 )
 
@@ -56,6 +57,9 @@ func (s *syncer) restoreChunk(ctx context.Context, resource string, ids []string
 	if err != nil {
 		return err
 	}
+	if !rowsFit(res, ids, result.Data) {
+		return errShape()
+	}
 	return s.c.update(ctx, func(tx *cacheTx) error {
 		got := map[string]bool{}
 		touched := map[RestoreKey]bool{}
@@ -88,4 +92,26 @@ func removeRestores(tx WriteTx, resource string, ids []string) error {
 		}
 	}
 	return nil
+}
+
+// rowsFit reports whether the rows a restore query returned are rows of the
+// requested ids whose schema fields have their types: a broken answer is
+// refused (the ids stay in the restore set) rather than stored.
+func rowsFit(res *schema.Resource, ids []string, rows []value.Value) bool {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, row := range rows {
+		id := row.Get("id")
+		if row.Kind() != value.Object || id.Kind() != value.String || !want[id.Str()] {
+			return false
+		}
+		for _, k := range row.Keys() {
+			if f := res.Field(k); f != nil && !f.Holds(row.Get(k)) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -101,3 +101,13 @@ func checkLength(f *Field, v value.Value, path string) *protocol.Error {
 	}
 	return nil
 }
+
+// Holds reports whether v has the type of field f, or is null for a
+// nullable field: the check the client makes on rows the server sends,
+// which may predate later enum, range or length rules.
+func (f *Field) Holds(v value.Value) bool {
+	if v.Kind() == value.Null {
+		return f.Nullable
+	}
+	return typeMatches(f.Type, v)
+}
