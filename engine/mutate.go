@@ -136,6 +136,7 @@ type failure struct{ result protocol.MutationResult }
 // prepare completes (§5.2) and validates (§5.3) a mutation; a failure has
 // already fired mutation_rejected.
 func (t *Table) prepare(m value.Value) (*mutation, *failure) {
+	fresh := m.Kind() == value.Object && !m.Has("mutationId")
 	m, err := t.completeMutation(m)
 	var mut *mutation
 	if err == nil {
@@ -149,6 +150,7 @@ func (t *Table) prepare(m value.Value) (*mutation, *failure) {
 		}
 		return nil, &failure{protocol.MutationFailure(d.mutationID, pe)}
 	}
+	mut.freshID = fresh
 	return mut, nil
 }
 
@@ -322,8 +324,10 @@ func (c *Client) commitGroup(g *localGroup) {
 // when its (clientId, mutationId) is in the changelog, rejected (nothing
 // written) when a check fails, else the changelog append and the row write.
 func (t *Table) writeLocal(tx *cacheTx, m *mutation, ts int64) (deduped bool, rejected *protocol.Error, err error) {
-	if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
-		return ok, nil, err
+	if !m.freshID {
+		if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
+			return ok, nil, err
+		}
 	}
 	cur, exists, err := tx.Row(m.resource, m.id)
 	if err != nil {

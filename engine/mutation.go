@@ -30,6 +30,10 @@ type mutation struct {
 	system     bool
 	// parsed is the validated form; nil for entries read back from storage.
 	parsed *dfql.Mutation
+	// freshID: the engine made mutationId for this call (§5.2), so no
+	// changelog entry can hold it yet and the dedupe lookup is skipped (the
+	// changelog's unique index still refuses a duplicate).
+	freshID bool
 }
 
 // decodeMutation reads the members of a mutation object without validating
