@@ -142,19 +142,31 @@ func (c *Client) ensureResident(ctx context.Context, res *schema.Resource) error
 // so that they reach the cache after the commit.
 type cacheTx struct {
 	WriteTx
+	c       *Client
 	changes []rowChange
 }
 
 type rowChange struct {
 	resource, id string
 	row          value.Value // Absent: deleted
+	// res is row as a resident row, made while the transaction runs when
+	// the table is resident (update holds the cache lock): converting a
+	// large page there spreads the work over the transaction's tasks.
+	res *schema.Row
 }
 
 func (t *cacheTx) PutRow(resource string, row value.Value) error {
 	if err := t.WriteTx.PutRow(resource, row); err != nil {
 		return err
 	}
-	t.changes = append(t.changes, rowChange{resource, row.Get("id").Str(), row})
+	ch := rowChange{resource: resource, id: row.Get("id").Str(), row: row}
+	if _, ok := t.c.cache.tables[resource]; ok {
+		if res := t.c.schema.Resource(resource); res != nil {
+			r := res.RowFromObject(row)
+			ch.res = &r
+		}
+	}
+	t.changes = append(t.changes, ch)
 	return nil
 }
 
@@ -174,7 +186,7 @@ func (c *Client) update(ctx context.Context, fn func(tx *cacheTx) error) error {
 	defer rc.mu.Unlock()
 	var committed *cacheTx
 	err := c.store.Update(ctx, func(tx WriteTx) error {
-		ct := &cacheTx{WriteTx: tx}
+		ct := &cacheTx{WriteTx: tx, c: c}
 		if err := fn(ct); err != nil {
 			return err
 		}
@@ -192,6 +204,8 @@ func (c *Client) update(ctx context.Context, fn func(tx *cacheTx) error) error {
 		}
 		if ch.row.IsAbsent() {
 			t.remove(ch.id)
+		} else if ch.res != nil {
+			t.put(ch.res)
 		} else if res := c.schema.Resource(ch.resource); res != nil {
 			r := res.RowFromObject(ch.row)
 			t.put(&r)

@@ -16,7 +16,7 @@ import (
 // in runs of several stores in one transaction, with a read in between.
 func TestFlushInChunks(t *testing.T) {
 	s := openFresh(t, fixture())
-	const n = 3*flushChunk + 7
+	const n = autoFlush + 2*flushChunk + 7 // an automatic flush, then chunks
 	require.NoError(t, s.Update(testCtx(t), func(tx engine.WriteTx) error {
 		for i := range n {
 			if err := tx.PutRow("task", value.MustParse(fmt.Sprintf(`{"id":"t:%04d","title":"T%d"}`, i, i))); err != nil {
@@ -43,10 +43,10 @@ func TestFlushInChunks(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, ids, n/2)
 		require.Equal(t, "t:0001", ids[0])
-		r, ok, err := tx.Row("task", "t:0701")
+		r, ok, err := tx.Row("task", "t:1201")
 		require.NoError(t, err)
 		require.True(t, ok)
-		require.Equal(t, `{"id":"t:0701","title":"T701"}`, r.String())
+		require.Equal(t, `{"id":"t:1201","title":"T1201"}`, r.String())
 		notes, err := tx.Rows("note")
 		require.Len(t, notes, (n+99)/100)
 		cur, _ := tx.Cursors()

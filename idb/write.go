@@ -201,7 +201,19 @@ func (w *writeTx) PutRow(resource string, row value.Value) error {
 	}
 	w.queue(resource, opPut)
 	w.buf = value.AppendJSON(w.buf, row)
-	return nil
+	return w.flushFull()
+}
+
+// autoFlush is the number of buffered writes at which a row write issues
+// them: the caller's loop over a large page then runs in several
+// event-loop tasks, since flush waits between chunks.
+const autoFlush = 4 * flushChunk
+
+func (w *writeTx) flushFull() error {
+	if len(w.ops) < autoFlush {
+		return nil
+	}
+	return w.flush()
 }
 
 func (w *writeTx) DeleteRow(resource, id string) error {
@@ -213,7 +225,7 @@ func (w *writeTx) DeleteRow(resource, id string) error {
 	}
 	w.queue(resource, opDelete)
 	w.buf = value.AppendString(w.buf, id)
-	return nil
+	return w.flushFull()
 }
 
 func (w *writeTx) SetCursor(key, cursor string) error {
