@@ -50,7 +50,7 @@ func (t *txn) queue(store string, kind opKind) {
 // flushChunk is how many buffered writes one event-loop task issues: a
 // clone page or pull window of thousands of rows is issued in several
 // tasks, so the page stays responsive (no task much above 50 ms).
-const flushChunk = 250
+const flushChunk = 100
 
 var jsApply = js.Global().Get("Function").Get("prototype").Get("apply")
 
@@ -207,7 +207,7 @@ func (w *writeTx) PutRow(resource string, row value.Value) error {
 // autoFlush is the number of buffered writes at which a row write issues
 // them: the caller's loop over a large page then runs in several
 // event-loop tasks, since flush waits between chunks.
-const autoFlush = 4 * flushChunk
+const autoFlush = 1000
 
 func (w *writeTx) flushFull() error {
 	if len(w.ops) < autoFlush {
