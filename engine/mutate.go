@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,7 +184,7 @@ func (t *Table) completeMutation(m value.Value) (value.Value, error) {
 func newMutationID(ms int64) string {
 	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	randomBytes(b[:])
 	for i := range b {
 		b[i] = digits[int(b[i])%36]
 	}
