@@ -22,8 +22,8 @@ func (s *syncer) applyClonePage(ctx context.Context, t *cloneTable, res protocol
 	if next == nil {
 		hi = nil
 	}
-	if res := s.c.schema.Resource(t.name); res != nil && s.c.deps.Announce != nil {
-		if err := s.c.ensureResident(ctx, res); err != nil {
+	if r := s.c.schema.Resource(t.name); r != nil && s.c.deps.Announce != nil {
+		if err := s.c.ensureResident(ctx, r); err != nil {
 			return err
 		}
 	}
