@@ -165,6 +165,10 @@ describe("crash during a push", () => {
     // A long pushInterval: the one push below is sent by pushNow and carries every mutation.
     await openClient(page, db, { pushInterval: 3600000 });
     await page.evaluate(() => harness.client.sync.start());
+    // start() requests one push cycle without waiting for it; an explicit
+    // push queues behind it, so once it resolves that cycle has run and
+    // cannot pick up the first mutation below on its own.
+    await page.evaluate(() => harness.client.sync.pushNow());
     const baseline = await latestCursor(env.server);
 
     // Forward the push to the server, never give its answer to the page.
