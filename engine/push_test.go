@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -433,4 +434,36 @@ func TestPushReplayRestoresServerTimestamps(t *testing.T) {
 	}
 	require.NoError(t, e.c.Sync().PushNow(bg))
 	require.Len(t, e.tr.ops("query"), 1)
+}
+
+// An automatic push queued before stop() (behind a running pull) does not
+// start afterwards: stop lets running work finish, nothing new starts.
+func TestStopDropsQueuedAutomaticPush(t *testing.T) {
+	e := newEnv(t, `"offlinability":true`)
+	e.seed(ready("5", "task", "note"))
+	release := make(chan struct{})
+	var pulls, pushes atomic.Int64
+	e.tr.pull = func(r protocol.PullRequest) (protocol.PullResult, error) {
+		if pulls.Add(1) == 2 {
+			<-release
+		}
+		return protocol.PullResult{OK: true, Cursors: r.Cursors}, nil
+	}
+	e.tr.push = func(r protocol.PushRequest) (protocol.PushResult, error) {
+		pushes.Add(1)
+		return protocol.PushResult{OK: true, Cursor: "5", CursorBefore: "5"}, nil
+	}
+	require.NoError(t, e.c.Sync().Start(bg)) // boot pull: pulls == 1
+	done := make(chan error, 1)
+	go func() { done <- e.c.Sync().PullNow(bg) }()
+	eventually(t, func() bool { return pulls.Load() == 2 }, "the explicit pull holds the lane")
+	require.True(t, e.mutate("task", `{"operation":"insert","id":"task:1","record":{"title":"A"}}`).OK) // queues an automatic push
+	e.c.Sync().Stop()
+	close(release)
+	require.NoError(t, <-done)
+	require.NoError(t, e.c.Sync().PullNow(bg), "runs after whatever was queued before it")
+	require.Zero(t, pushes.Load(), "the automatic push queued before stop did not start")
+	require.Equal(t, 1, e.status().Pending)
+	require.NoError(t, e.c.Sync().PushNow(bg), "explicit calls still work")
+	require.Equal(t, int64(1), pushes.Load())
 }

@@ -239,6 +239,18 @@ func (s *syncer) kick() {
 	if s.closing {
 		return
 	}
+	// A queued job nobody waits for is automatic work: once the engine is
+	// stopped (or offline) it no longer starts (§12.1 stop()).
+	for !s.fifoBusy && len(s.fifo) > 0 && len(s.fifo[0].t.waiters) == 0 && !s.automatic() {
+		j := s.fifo[0]
+		s.fifo = s.fifo[1:]
+		if s.lastPush == j.t {
+			s.lastPush = nil
+		}
+		if s.lastPull == j.t {
+			s.lastPull = nil
+		}
+	}
 	if !s.fifoBusy && len(s.fifo) > 0 {
 		j := s.fifo[0]
 		s.fifo = s.fifo[1:]
