@@ -279,9 +279,13 @@ func (c *Client) commitGroup(g *localGroup) {
 	rejected := make([]*protocol.Error, len(g.reqs))
 	deduped := make([]bool, len(g.reqs))
 	err := c.update(c.ctx, func(tx *cacheTx) error {
+		rows, err := prefetchRows(tx, g.reqs)
+		if err != nil {
+			return err
+		}
 		for i, r := range g.reqs {
 			rejected[i], deduped[i] = nil, false
-			d, rej, err := r.t.writeLocal(tx, r.m, ts)
+			d, rej, err := r.t.writeLocal(tx, rows, r.m, ts)
 			if err != nil {
 				return err
 			}
@@ -322,24 +326,60 @@ func (c *Client) commitGroup(g *localGroup) {
 // writeLocal is one mutation of a group inside its transaction: deduped
 // when its (clientId, mutationId) is in the changelog, rejected (nothing
 // written) when a check fails, else the changelog append and the row write.
-func (t *Table) writeLocal(tx *cacheTx, m *mutation, ts int64) (deduped bool, rejected *protocol.Error, err error) {
+func (t *Table) writeLocal(tx *cacheTx, rows groupRows, m *mutation, ts int64) (deduped bool, rejected *protocol.Error, err error) {
 	if !m.freshID {
 		if _, ok, err := tx.ChangelogFind(m.clientID, m.mutationID); err != nil || ok {
 			return ok, nil, err
 		}
 	}
-	cur, exists, err := tx.Row(m.resource, m.id)
-	if err != nil {
-		return false, nil, err
-	}
-	row, ok, perr := applyObj(t.res, m, cur, exists, ts)
+	k := RestoreKey{m.resource, m.id}
+	cur := rows[k]
+	row, ok, perr := applyObj(t.res, m, cur.row, cur.exists, ts)
 	if perr != nil {
 		return false, perr, nil
 	}
-	if _, err := tx.ChangelogAppend(newEntry(m, ts)); err != nil {
+	e := newEntry(m, ts)
+	e.Fresh = m.freshID
+	if _, err := tx.ChangelogAppend(e); err != nil {
 		return false, nil, err
 	}
-	return false, nil, writeEffect(tx, m.resource, m.id, row, ok, exists)
+	rows[k] = groupRow{row, ok}
+	return false, nil, writeEffect(tx, m.resource, m.id, row, ok, cur.exists)
+}
+
+// groupRow is a row as a group commit sees it: read once before the
+// group's writes, then as the group's earlier mutations left it.
+type groupRow struct {
+	row    value.Value
+	exists bool
+}
+
+type groupRows map[RestoreKey]groupRow
+
+// prefetchRows reads the rows every mutation of a group touches, per
+// resource in one RowsByID, so that a group of n mutations waits for
+// storage once instead of n times.
+func prefetchRows(tx *cacheTx, reqs []localReq) (groupRows, error) {
+	ids := map[string][]string{}
+	out := groupRows{}
+	for _, r := range reqs {
+		k := RestoreKey{r.m.resource, r.m.id}
+		if _, ok := out[k]; ok {
+			continue
+		}
+		out[k] = groupRow{}
+		ids[r.m.resource] = append(ids[r.m.resource], r.m.id)
+	}
+	for res, list := range ids {
+		rows, found, err := tx.RowsByID(res, list)
+		if err != nil {
+			return nil, err
+		}
+		for i, id := range list {
+			out[RestoreKey{res, id}] = groupRow{rows[i], found[i]}
+		}
+	}
+	return out, nil
 }
 
 func newEntry(m *mutation, ts int64) ChangelogEntry {

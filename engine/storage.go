@@ -34,6 +34,9 @@ type Storage interface {
 type ReadTx interface {
 	// Row returns the stored row (a JSON object with "id"), ok=false when missing.
 	Row(resource, id string) (row value.Value, ok bool, err error)
+	// RowsByID returns Row for each id, read together (one wait in
+	// IndexedDB instead of one per id).
+	RowsByID(resource string, ids []string) (rows []value.Value, found []bool, err error)
 	// Rows returns every row of the resource in no particular order.
 	Rows(resource string) ([]value.Value, error)
 	// RowBatches calls fn with every row of the resource, a batch at a

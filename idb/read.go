@@ -62,6 +62,31 @@ func (t readTx) Row(resource, id string) (value.Value, bool, error) {
 	return t.get1(call{store: resource, method: "get", args: []any{id}})
 }
 
+// RowsByID issues one get per id back to back and waits once.
+func (t readTx) RowsByID(resource string, ids []string) ([]value.Value, []bool, error) {
+	if err := t.checkResource(resource); err != nil {
+		return nil, nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	calls := make([]call, len(ids))
+	for i, id := range ids {
+		calls[i] = call{store: resource, method: "get", args: []any{id}}
+	}
+	res, err := t.do(calls...)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, found := make([]value.Value, len(ids)), make([]bool, len(ids))
+	for i, r := range res {
+		if rows[i], found[i], err = jsonValue(r); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, found, nil
+}
+
 // Rows reads the whole store with one getAll; the array crosses to Go as
 // one JSON string.
 func (t readTx) Rows(resource string) ([]value.Value, error) {

@@ -333,23 +333,34 @@ func (w *writeTx) ChangelogAppend(e engine.ChangelogEntry) (engine.ChangelogEntr
 	if e.ClientID == "" || e.MutationID == "" {
 		return engine.ChangelogEntry{}, engine.ErrAppendFailed(errors.New("clientId and mutationId are required"))
 	}
-	calls := []call{findCall(e.ClientID, e.MutationID)}
+	// A Fresh entry's mutationId was just made, so there is nothing to
+	// find (the unique index still refuses a duplicate); with the seq known
+	// the append then waits for nothing.
+	var calls []call
+	if !e.Fresh {
+		calls = append(calls, findCall(e.ClientID, e.MutationID))
+	}
 	if w.lastSeq < 0 {
 		calls = append(calls,
 			call{store: metaStore, method: "get", args: []any{metaKey(metaChangelog, keyLastSeq)}},
 			call{store: changelogStore, method: "openKeyCursor", args: []any{nil, "prev"}})
 	}
-	res, err := w.do(calls...)
-	if err != nil {
-		return engine.ChangelogEntry{}, err
-	}
-	if old, ok, err := jsonValue(res[0]); err != nil || ok {
-		return entryFromValue(old), err
-	}
-	if w.lastSeq < 0 {
-		w.lastSeq = recordInt(res[1])
-		if cur := res[2]; cur.Truthy() {
-			w.lastSeq = max(w.lastSeq, int64(cur.Get("key").Float()))
+	if len(calls) > 0 {
+		res, err := w.do(calls...)
+		if err != nil {
+			return engine.ChangelogEntry{}, err
+		}
+		if !e.Fresh {
+			if old, ok, err := jsonValue(res[0]); err != nil || ok {
+				return entryFromValue(old), err
+			}
+			res = res[1:]
+		}
+		if w.lastSeq < 0 {
+			w.lastSeq = recordInt(res[0])
+			if cur := res[1]; cur.Truthy() {
+				w.lastSeq = max(w.lastSeq, int64(cur.Get("key").Float()))
+			}
 		}
 	}
 	w.lastSeq++

@@ -17,6 +17,9 @@ type ChangelogEntry struct {
 	TimestampMs int64       `json:"timestampMs"`
 	UserID      string      `json:"userId,omitempty"`
 	Timestamp   string      `json:"timestamp"`
+	// Fresh tells storage, on append only, that MutationID was made for
+	// this entry, so no stored entry can have it; never stored or sent.
+	Fresh bool `json:"-"`
 }
 
 // The client event types (§10.2).

@@ -128,6 +128,18 @@ func (t *readTx) Row(resource, id string) (value.Value, bool, error) {
 	return r, ok, nil
 }
 
+func (t *readTx) RowsByID(resource string, ids []string) ([]value.Value, []bool, error) {
+	m, err := t.table(resource)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, found := make([]value.Value, len(ids)), make([]bool, len(ids))
+	for i, id := range ids {
+		rows[i], found[i] = m[id]
+	}
+	return rows, found, nil
+}
+
 func (t *readTx) Rows(resource string) ([]value.Value, error) {
 	m, err := t.table(resource)
 	if err != nil {

@@ -154,6 +154,7 @@ func (t *writeTx) ChangelogAppend(e engine.ChangelogEntry) (engine.ChangelogEntr
 	if old, ok, _ := t.ChangelogFind(e.ClientID, e.MutationID); ok {
 		return old, nil
 	}
+	e.Fresh = false // an append hint, not stored
 	// Appending only adds at the end: undoing it is a truncation, so a
 	// write costs nothing proportional to the pending entries.
 	n, last := len(t.s.changelog), t.s.lastSeq

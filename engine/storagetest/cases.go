@@ -310,3 +310,41 @@ func testInjectedFailure(t *testing.T, s engine.Storage) {
 		return err
 	})
 }
+
+// testRowsByIDAndFreshAppend: RowsByID answers like Row for each id, seeing
+// the transaction's own writes; a Fresh append stores an ordinary entry.
+func testRowsByIDAndFreshAppend(t *testing.T, s engine.Storage) {
+	update(t, s, func(tx engine.WriteTx) error {
+		require.NoError(t, tx.PutRow("task", row("task:1", "A")))
+		return nil
+	})
+	update(t, s, func(tx engine.WriteTx) error {
+		require.NoError(t, tx.PutRow("task", row("task:2", "B")))
+		require.NoError(t, tx.DeleteRow("task", "task:1"))
+		rows, found, err := tx.RowsByID("task", []string{"task:2", "task:1", "task:9", "task:2"})
+		require.NoError(t, err)
+		require.Equal(t, []bool{true, false, false, true}, found)
+		require.Equal(t, `{"id":"task:2","title":"B"}`, rows[0].String())
+		require.Equal(t, `{"id":"task:2","title":"B"}`, rows[3].String())
+		rows, found, err = tx.RowsByID("task", nil)
+		require.NoError(t, err)
+		require.Empty(t, rows)
+		require.Empty(t, found)
+		e := entry("c1", "m-fresh")
+		e.Fresh = true
+		got, err := tx.ChangelogAppend(e)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, got.Seq)
+		return nil
+	})
+	view(t, s, func(tx engine.ReadTx) error {
+		list, err := tx.Changelog(0)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.False(t, list[0].Fresh)
+		require.Equal(t, "m-fresh", list[0].MutationID)
+		_, _, err = tx.RowsByID("nope", []string{"x"})
+		require.Error(t, err)
+		return nil
+	})
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) engine.Storage) {
 		{"LM6_SeqsNeverReused", testSeqs},
 		{"LM6_ThroughSeqMustBeInteger", testThroughSeq},
 		{"ChangelogDedupAndOrder", testChangelogDedup},
+		{"RowsByIDAndFreshAppend", testRowsByIDAndFreshAppend},
 		{"ChangelogAppendNeedsIDs", testAppendNeedsIDs},
 		{"LM9_HydrationErrors", testHydrationErrors},
 		{"HydrationTransitions", testHydrationTransitions},
