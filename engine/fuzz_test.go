@@ -274,17 +274,7 @@ func FuzzSyncResponse(f *testing.F) {
 		name := fuzzOp[int(op)%len(fuzzOp)]
 		store := memstore.New([]string{"task", "note"})
 		poster := &fuzzPoster{status: int(status), body: body}
-		deps := engine.Deps{Clock: engine.NewFakeClock(time.UnixMilli(0)), Connectivity: engine.NewManualConnectivity(),
-			Random: func() float64 { return 0 }, Logf: func(string, ...any) {}, Transport: engine.NewTransport(poster),
-			Now: func() int64 { return 1000 },
-			OpenStorage: func(context.Context, engine.StorageConfig, *schema.Schema) (engine.Storage, error) {
-				return store, nil
-			}}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := engine.NewClient(ctx, value.MustParse(fuzzCfg), deps)
-		require.NoError(t, err)
-		defer func() { _ = c.Close(context.Background()) }()
+		c, ctx := fuzzClient(t, store, poster)
 		require.NoError(t, store.Update(ctx, func(tx engine.WriteTx) error {
 			if err := ready("5", "task", "note")(tx); err != nil {
 				return err
@@ -300,6 +290,7 @@ func FuzzSyncResponse(f *testing.F) {
 			return entry(`{"resource":"task","version":1,"operation":"insert","id":"task:9","record":{"title":"nine"},"clientId":"c1","mutationId":"m9"}`, 900)(tx)
 		}))
 		before, beforeCursors := snapshot(t, store), cursors(t, store)
+		var err error
 		switch name {
 		case "query":
 			tb, terr := c.Table("report")
@@ -411,17 +402,7 @@ func FuzzLocalCall(f *testing.F) {
 			return
 		}
 		store := memstore.New([]string{"task", "note"})
-		deps := engine.Deps{Clock: engine.NewFakeClock(time.UnixMilli(0)), Connectivity: engine.NewManualConnectivity(),
-			Random: func() float64 { return 0 }, Logf: func(string, ...any) {},
-			Transport: engine.NewTransport(&fuzzPoster{calls: 1}), Now: func() int64 { return 1000 },
-			OpenStorage: func(context.Context, engine.StorageConfig, *schema.Schema) (engine.Storage, error) {
-				return store, nil
-			}}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := engine.NewClient(ctx, value.MustParse(fuzzCfg), deps)
-		require.NoError(t, err)
-		defer func() { _ = c.Close(context.Background()) }()
+		c, ctx := fuzzClient(t, store, &fuzzPoster{calls: 1})
 		require.NoError(t, store.Update(ctx, func(tx engine.WriteTx) error {
 			if err := ready("5", "task", "note")(tx); err != nil {
 				return err
@@ -476,4 +457,21 @@ func FuzzLocalCall(f *testing.F) {
 			require.Equal(t, strings.Count(before["log"], "\n")+1, strings.Count(now["log"], "\n"), "one changelog entry per local mutation")
 		}
 	})
+}
+
+// fuzzClient opens a client of fuzzCfg on store whose requests go to
+// poster; it is closed, and ctx (10 s) cancelled, when the test ends.
+func fuzzClient(t *testing.T, store engine.Storage, poster *fuzzPoster) (*engine.Client, context.Context) {
+	deps := engine.Deps{Clock: engine.NewFakeClock(time.UnixMilli(0)), Connectivity: engine.NewManualConnectivity(),
+		Random: func() float64 { return 0 }, Logf: func(string, ...any) {}, Transport: engine.NewTransport(poster),
+		Now: func() int64 { return 1000 },
+		OpenStorage: func(context.Context, engine.StorageConfig, *schema.Schema) (engine.Storage, error) {
+			return store, nil
+		}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	c, err := engine.NewClient(ctx, value.MustParse(fuzzCfg), deps)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c, ctx
 }
