@@ -6,13 +6,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,27 +19,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/datafn/datafn-go/internal/servertestbin"
+
 	"github.com/datafn/datafn-go/value"
 )
 
 // binary is bin/datafn-server built once into a temporary directory.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "datafn-reliability")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "datafn-server")
-	out, err := exec.Command("go", "build", "-o", binary, "../cmd/datafn-server").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { servertestbin.Main(m, "../cmd/datafn-server", &binary) }
 
 // soak reports whether the long versions run (DATAFN_SOAK=1).
 func soak() bool { return os.Getenv("DATAFN_SOAK") == "1" }

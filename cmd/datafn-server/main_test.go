@@ -18,27 +18,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/datafn/datafn-go/internal/servertestbin"
+
 	"github.com/datafn/datafn-go/server/storetest"
 )
 
 // binary is the datafn-server built once for these tests.
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "datafn-server-test")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "datafn-server")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { servertestbin.Main(m, ".", &binary) }
 
 // proc is one running server process.
 type proc struct {
