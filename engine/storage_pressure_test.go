@@ -130,16 +130,16 @@ func TestStoragePressure_CloneRecovers(t *testing.T) {
 	require.Equal(t, engine.NotStarted, s.Hydration["task"])
 	clones := len(e.tr.ops("clone"))
 
-	// Still full: the retry runs and fails again, and keeps retrying.
-	e.clock.Advance(time.Second)
-	eventually(t, func() bool { return len(e.tr.ops("clone")) > clones }, "first storage retry")
+	// Still full: the retry runs and fails again, and keeps retrying. The
+	// retry is armed on the sync loop after storage_failed, so the clock
+	// moves on while polling.
+	eventually(t, e.ticking(func() bool { return len(e.tr.ops("clone")) > clones }), "first storage retry")
 	eventually(t, func() bool { return len(e.typed(protocol.EventStorageFailed)) >= 2 }, "second failure reported")
 	require.Empty(t, e.typed(protocol.EventStorageRecovered))
 
 	st.full.Store(false)
 	clones = len(e.tr.ops("clone"))
-	e.clock.Advance(2 * time.Second)
-	eventually(t, func() bool { return len(e.typed(protocol.EventStorageRecovered)) == 1 }, "recovered")
+	eventually(t, e.ticking(func() bool { return len(e.typed(protocol.EventStorageRecovered)) == 1 }), "recovered")
 	eventually(t, func() bool { return e.status().Hydration["task"] == engine.Ready }, "task ready")
 	require.Greater(t, len(e.tr.ops("clone")), clones)
 	row, ok := e.row("task", "task:1")
@@ -183,11 +183,19 @@ func TestStoragePressure_PushAckKeepsEntries(t *testing.T) {
 		e.typed(protocol.EventStorageFailed)[0].Context.String())
 	before := pushes.Load()
 	st.broken.Store(false)
-	e.clock.Advance(time.Second)
-	eventually(t, func() bool {
+	eventually(t, e.ticking(func() bool {
 		l, err := e.c.Changelog(bg, 0)
 		return err == nil && len(l) == 0
-	}, "acknowledged after recovery")
+	}), "acknowledged after recovery")
 	require.Len(t, e.typed(protocol.EventStorageRecovered), 1)
 	require.Greater(t, pushes.Load(), before, "pushed again")
+}
+
+// ticking wraps a polled condition so that each poll first moves the fake
+// clock by 100 ms, firing timers armed asynchronously.
+func (e *env) ticking(cond func() bool) func() bool {
+	return func() bool {
+		e.clock.Advance(100 * time.Millisecond)
+		return cond()
+	}
 }
