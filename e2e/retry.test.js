@@ -68,6 +68,9 @@ describe("push retry", () => {
         { phase: "push", attempt: 2, delayMs: 600 },
         { phase: "push", attempt: 3, delayMs: 1200 },
       ]);
+      // pending reaches 0 when the acknowledgement commits; sync_applied is
+      // delivered to JS after that.
+      await page.waitForFunction(() => harness.events.some((e) => e.type === "sync_applied" && e.context?.phase === "push"));
       const pushEvents = await page.evaluate(() =>
         harness.events.filter((e) => e.context?.phase === "push").map((e) => e.type),
       );
