@@ -126,7 +126,7 @@ func serve(ctx context.Context, o options, stdout io.Writer, logger *slog.Logger
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- hs.Serve(framingListener{ln}) }()
 	fmt.Fprintf(stdout, "datafn-server listening on http://%s\n", listenAddr(o.addr, ln.Addr()))
 	select {
 	case err := <-served:
