@@ -339,7 +339,7 @@ func (t *Table) writeLocal(tx *cacheTx, rows groupRows, m *mutation, ts int64) (
 		return false, perr, nil
 	}
 	e := newEntry(m, ts)
-	e.Fresh = m.freshID
+	e.Fresh = true // made for this call, or just looked up above
 	if _, err := tx.ChangelogAppend(e); err != nil {
 		return false, nil, err
 	}

@@ -333,9 +333,9 @@ func (w *writeTx) ChangelogAppend(e engine.ChangelogEntry) (engine.ChangelogEntr
 	if e.ClientID == "" || e.MutationID == "" {
 		return engine.ChangelogEntry{}, engine.ErrAppendFailed(errors.New("clientId and mutationId are required"))
 	}
-	// A Fresh entry's mutationId was just made, so there is nothing to
-	// find (the unique index still refuses a duplicate); with the seq known
-	// the append then waits for nothing.
+	// For a Fresh entry the caller knows there is nothing to find (the
+	// unique index still refuses a duplicate); with the seq known the
+	// append then waits for nothing.
 	var calls []call
 	if !e.Fresh {
 		calls = append(calls, findCall(e.ClientID, e.MutationID))

@@ -17,8 +17,10 @@ type ChangelogEntry struct {
 	TimestampMs int64       `json:"timestampMs"`
 	UserID      string      `json:"userId,omitempty"`
 	Timestamp   string      `json:"timestamp"`
-	// Fresh tells storage, on append only, that MutationID was made for
-	// this entry, so no stored entry can have it; never stored or sent.
+	// Fresh tells storage, on append only, that the caller knows no stored
+	// entry has this (ClientID, MutationID) (it made the id, or looked it up
+	// in the same transaction), so the append need not look; never stored or
+	// sent.
 	Fresh bool `json:"-"`
 }
 
